@@ -1,0 +1,66 @@
+"""Segmentation metrics: overlap, volume, surface distance (mm), lesion detection, ICC.
+
+Pure functions of one subject's masks (NumPy arrays or PyTorch tensors, one
+spatial mask ``(H, W)`` or ``(H, W, D)``, no batch/channel axis), plus
+:class:`MetricAccumulator` and :func:`summarize` to aggregate over subjects.
+
+Conventions (details in each module's docstring):
+
+* distances are in millimetres when ``spacing`` (mm per array axis) is given,
+  in voxels otherwise; volumes in mL, or voxels without spacing;
+* both masks empty -> Dice/Jaccard/precision/sensitivity 1.0, distances 0.0;
+  exactly one empty -> those ratios 0.0 (``zero_division``), distances ``inf``;
+* ``summarize(..., nonfinite=...)`` makes the treatment of ``inf``/``nan``
+  explicit when averaging.
+
+>>> import numpy as np
+>>> from course_lib.metrics import dice, hd95
+>>> a = np.zeros((8, 8), bool); a[2:6, 2:6] = True
+>>> dice(a, a), hd95(a, np.zeros_like(a))
+(1.0, inf)
+"""
+from course_lib.metrics.accumulator import MetricAccumulator, summarize
+from course_lib.metrics.icc import MeanSquares, icc, icc_mean_squares
+from course_lib.metrics.lesions import LesionDetection, label_lesions, lesion_detection
+from course_lib.metrics.overlap import (
+    ConfusionCounts,
+    confusion_counts,
+    dice,
+    jaccard,
+    multiclass_dice,
+    per_label,
+    precision,
+    recall,
+    sensitivity,
+    specificity,
+)
+from course_lib.metrics.surface import (
+    SurfaceDistances,
+    assd,
+    average_symmetric_surface_distance,
+    hausdorff_distance,
+    hd95,
+    image_diagonal,
+    surface_distance_metrics,
+    surface_distances,
+    surface_voxels,
+)
+from course_lib.metrics.volume import VolumeDifference, volume, volume_difference, voxel_volume
+
+__all__ = [
+    # overlap
+    "ConfusionCounts", "confusion_counts", "dice", "jaccard", "precision", "sensitivity",
+    "recall", "specificity", "per_label", "multiclass_dice",
+    # volume
+    "voxel_volume", "volume", "VolumeDifference", "volume_difference",
+    # surface distances
+    "surface_voxels", "SurfaceDistances", "surface_distances", "hausdorff_distance", "hd95",
+    "average_symmetric_surface_distance", "assd", "surface_distance_metrics",
+    "image_diagonal",
+    # lesions
+    "label_lesions", "LesionDetection", "lesion_detection",
+    # agreement
+    "MeanSquares", "icc_mean_squares", "icc",
+    # aggregation
+    "summarize", "MetricAccumulator",
+]

@@ -1,0 +1,167 @@
+"""Where fetched files live, and the environment switches that steer fetching.
+
+The cache is the course's one data directory (the simulator's too):
+``course_lib.paths.data_dir()``, i.e. ``$COURSE_DATA_DIR`` or a per-user default
+(``~/.cache/ml-medical-course``). Real data sets go below ``<cache>/real/<name>/``.
+
+Environment variables
+---------------------
+``COURSE_DATA_DIR``
+    The cache directory.
+``COURSE_OFFLINE``
+    ``1`` (or ``true``/``yes``/``on``): never touch the network; use cached files
+    or a mirror *folder* only.
+``COURSE_DATA_MIRROR``
+    A classroom mirror tried before the public URLs: a folder (USB stick, shared
+    drive) or an ``http(s)://`` base URL, laid out as written by
+    ``python -m data_fetch export DIR`` (``DIR/<name>/<filename>``).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import CacheNotWritableError
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "OFFLINE_ENV",
+    "MIRROR_ENV",
+    "cache_root",
+    "dataset_dir",
+    "ensure_writable",
+    "is_offline",
+    "mirror_setting",
+    "mirror_is_url",
+]
+
+DATA_DIR_ENV = "COURSE_DATA_DIR"
+OFFLINE_ENV = "COURSE_OFFLINE"
+MIRROR_ENV = "COURSE_DATA_MIRROR"
+_TRUE = {"1", "true", "yes", "on"}
+_REAL_SUBDIR = "real"
+
+
+def _course_lib_paths():
+    """Return the ``course_lib.paths`` module, or None if course_lib is absent.
+
+    ``course_lib/__init__`` imports torch and matplotlib (seconds); when the
+    package is not imported yet, ``paths.py`` (standard library only) is loaded
+    on its own so that ``python -m data_fetch`` starts fast.
+    """
+    if "course_lib" in sys.modules:
+        try:
+            return importlib.import_module("course_lib.paths")
+        except ImportError:
+            return None
+    found = importlib.util.find_spec("course_lib")  # locates, does not import
+    if found is None or not found.submodule_search_locations:
+        return None
+    for folder in found.submodule_search_locations:
+        location = Path(folder) / "paths.py"
+        if location.is_file():
+            spec = importlib.util.spec_from_file_location("_data_fetch_course_paths", location)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    return None
+
+
+def _default_data_dir() -> Path:
+    """The course data directory: ``course_lib.paths.data_dir()`` when available."""
+    paths = _course_lib_paths()
+    if paths is not None and hasattr(paths, "data_dir"):
+        return Path(paths.data_dir())
+    # data_fetch used on its own: the same rule as course_lib.paths
+    configured = os.environ.get(DATA_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    cache_home = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(cache_home).expanduser() if cache_home else Path.home() / ".cache"
+    return (base / "ml-medical-course").resolve()
+
+
+def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
+    """Return the folder holding real data sets (not created here).
+
+    Parameters
+    ----------
+    cache_dir : path-like, optional
+        The course data directory. Default: ``$COURSE_DATA_DIR`` or the
+        platform default (see the module docstring).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache_dir>/real``.
+    """
+    base = Path(cache_dir).expanduser() if cache_dir is not None else _default_data_dir()
+    return base / _REAL_SUBDIR
+
+
+def dataset_dir(name: str, cache_dir: os.PathLike | str | None = None) -> Path:
+    """Return ``<cache>/real/<name>``, the folder of one data set (not created)."""
+    return cache_root(cache_dir) / name
+
+
+def _probe_write(directory: Path) -> None:
+    """Create and delete a temporary file in ``directory`` (raises OSError)."""
+    handle, name = tempfile.mkstemp(dir=directory, prefix=".write-test-")
+    os.close(handle)
+    os.unlink(name)
+
+
+def ensure_writable(directory: os.PathLike | str) -> Path:
+    """Create ``directory`` if needed and check that files can be written in it.
+
+    A real write is attempted (``os.access`` is not trusted: it says yes to
+    root and knows nothing of read-only mounts).
+
+    Returns
+    -------
+    pathlib.Path
+        The directory.
+
+    Raises
+    ------
+    CacheNotWritableError
+        With the reason and how to choose another cache directory.
+    """
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _probe_write(directory)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CacheNotWritableError(
+            f"The data cache {directory} is not writable ({reason}). Point the "
+            f"cache at a folder you can write, e.g. `export {DATA_DIR_ENV}="
+            f"$HOME/course-data` (Windows: `set {DATA_DIR_ENV}=%USERPROFILE%\\course-data`), "
+            "then run the command again."
+        ) from error
+    return directory
+
+
+def is_offline(offline: bool | None = None) -> bool:
+    """Return ``offline`` if given, else whether ``COURSE_OFFLINE`` is set to a true value."""
+    if offline is not None:
+        return bool(offline)
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in _TRUE
+
+
+def mirror_setting(mirror: os.PathLike | str | None = None) -> str | None:
+    """Return the classroom mirror (argument, else ``COURSE_DATA_MIRROR``), or None."""
+    if mirror is not None:
+        value = str(mirror).strip()
+    else:
+        value = os.environ.get(MIRROR_ENV, "").strip()
+    return value or None
+
+
+def mirror_is_url(mirror: str) -> bool:
+    """Return True if the mirror is an ``http://`` or ``https://`` base URL."""
+    return mirror.lower().startswith(("http://", "https://"))

@@ -1,0 +1,132 @@
+"""Safe extraction: traversal, link escapes, zip slip, completion marker."""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import zipfile
+
+import pytest
+
+from data_fetch.errors import UnsafeArchiveError
+from data_fetch.extract import MARKER_NAME, is_extracted, safe_extract
+
+
+def _tar(path, members):
+    """members: list of (name, kind, payload) with kind in file/dir/sym/hard/fifo."""
+    with tarfile.open(path, "w") as tar:
+        for name, kind, payload in members:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+                continue
+            info.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE,
+                         "hard": tarfile.LNKTYPE, "fifo": tarfile.FIFOTYPE}[kind]
+            info.linkname = payload or ""
+            tar.addfile(info)
+    return path
+
+
+def _zip(path, names):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(zipfile.ZipInfo(name), b"payload")
+    return path
+
+
+def _assert_nothing_written(tmp_path, destination):
+    assert not destination.exists()
+    leftovers = [p.name for p in destination.parent.iterdir() if ".extract-" in p.name]
+    assert leftovers == []
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "outside").exists()
+
+
+def test_good_tar_is_extracted_with_marker_and_not_redone(tmp_path):
+    archive = _tar(tmp_path / "ok.tar", [("Task/dataset.json", "file", b"{}"),
+                                         ("Task/imagesTr", "dir", None),
+                                         ("Task/imagesTr/a.nii.gz", "file", b"abc"),
+                                         ("Task/link.json", "sym", "dataset.json")])
+    destination = tmp_path / "cache" / "Task"
+    safe_extract(archive, destination, archive_hash="md5:x")
+    assert (destination / "Task" / "imagesTr" / "a.nii.gz").read_bytes() == b"abc"
+    assert (destination / "Task" / "link.json").read_bytes() == b"{}"
+    assert is_extracted(destination, "md5:x") and (destination / MARKER_NAME).exists()
+    stamp = (destination / MARKER_NAME).stat().st_mtime_ns
+    safe_extract(archive, destination, archive_hash="md5:x")  # already done: untouched
+    assert (destination / MARKER_NAME).stat().st_mtime_ns == stamp
+    assert not is_extracted(destination, "md5:other")
+
+
+def test_folder_without_marker_is_not_taken_as_done(tmp_path):
+    archive = _tar(tmp_path / "ok.tar", [("a.txt", "file", b"new")])
+    destination = tmp_path / "cache" / "ok"
+    destination.mkdir(parents=True)
+    (destination / "half.txt").write_bytes(b"from a crashed run")
+    assert not is_extracted(destination, "md5:x")
+    safe_extract(archive, destination, archive_hash="md5:x")
+    assert sorted(p.name for p in destination.iterdir()) == [MARKER_NAME, "a.txt"]
+
+
+def test_crash_during_extraction_leaves_nothing(tmp_path, monkeypatch):
+    archive = _tar(tmp_path / "ok.tar", [("a.txt", "file", b"x")])
+    destination = tmp_path / "cache" / "ok"
+
+    def crash(*args, **kwargs):
+        raise OSError("disk removed")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk removed"):
+        safe_extract(archive, destination, archive_hash="md5:x")
+    _assert_nothing_written(tmp_path, destination)
+
+
+@pytest.mark.parametrize("members, message", [
+    ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
+    ([("a/../../evil.txt", "file", b"x")], "path traversal"),
+    ([("/tmp/evil.txt", "file", b"x")], "absolute path"),
+    ([("link", "sym", "../outside")], "points outside"),
+    ([("link", "sym", "/etc/passwd")], "absolute path"),
+    ([("sub/link", "sym", "../../outside")], "points outside"),
+    ([("here", "sym", "."), ("here/up", "sym", "..")], "through the symlink"),
+    ([("d", "sym", "sub"), ("d/evil.txt", "file", b"x")], "through the symlink"),
+    ([("hard", "hard", "../../outside")], "points outside"),
+    ([("hard", "hard", "/etc/passwd")], "absolute path"),
+    ([("pipe", "fifo", None)], "special file"),
+], ids=["dotdot", "nested-dotdot", "absolute", "symlink-up", "symlink-absolute",
+        "symlink-deep", "symlink-chain", "write-through-symlink", "hardlink-up",
+        "hardlink-absolute", "fifo"])
+def test_unsafe_tar_is_refused_before_writing_anything(tmp_path, members, message):
+    archive = _tar(tmp_path / "bad.tar", members)
+    destination = tmp_path / "cache" / "bad"
+    destination.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match=message) as info:
+        safe_extract(archive, destination)
+    assert "bad.tar" in str(info.value)
+    _assert_nothing_written(tmp_path, destination)
+
+
+@pytest.mark.parametrize("name", ["../evil.txt", "..\\evil.txt", "/evil.txt", "C:/evil.txt",
+                                  "a/b/../../../evil.txt"])
+def test_zip_slip_is_refused(tmp_path, name):
+    archive = _zip(tmp_path / "bad.zip", ["fine.txt", name])
+    destination = tmp_path / "cache" / "bad"
+    destination.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="bad.zip"):
+        safe_extract(archive, destination)
+    _assert_nothing_written(tmp_path, destination)
+
+
+def test_good_zip_is_extracted(tmp_path):
+    archive = _zip(tmp_path / "ok.zip", ["a/b.txt", "c.txt"])
+    destination = safe_extract(archive, tmp_path / "cache" / "ok", archive_hash="md5:z")
+    assert (destination / "a" / "b.txt").read_bytes() == b"payload"
+    assert is_extracted(destination, "md5:z")
+
+
+def test_not_an_archive_is_reported(tmp_path):
+    path = tmp_path / "plain.bin"
+    path.write_bytes(b"just bytes")
+    with pytest.raises(ValueError, match="neither a tar nor a zip"):
+        safe_extract(path, tmp_path / "cache" / "plain")
+    assert not (tmp_path / "cache" / "plain").exists()
