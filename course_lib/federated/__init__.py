@@ -1,0 +1,21 @@
+"""Cross-silo federated learning (chapter 11): FedAvg and FedProx, simulated on one machine.
+
+Design rule: the server API receives only model parameters and sample counts.
+:class:`ClientUpdate` is the one message type a site can send; :class:`FedAvgServer`
+checks it against the global model's names and shapes before averaging.
+
+* :class:`Client` -- local training for E epochs (FedProx with ``mu > 0``).
+* :class:`FedAvgServer` -- validation and sample-weighted averaging.
+* :func:`run_fedavg` -- rounds of FedAvg with per-round evaluation.
+
+References
+----------
+McMahan et al. (2017), AISTATS, arXiv:1602.05629; Li et al. (2020), MLSys,
+arXiv:1812.06127.
+"""
+from course_lib.federated.client import Client
+from course_lib.federated.client_update import ClientUpdate, UpdateRejected
+from course_lib.federated.fedavg import run_fedavg
+from course_lib.federated.server import FedAvgServer
+
+__all__ = ["Client", "ClientUpdate", "FedAvgServer", "UpdateRejected", "run_fedavg"]
