@@ -127,3 +127,26 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
+
+
+def summarize(directory: Path) -> str:
+    """A table of the run records saved in ``directory`` (one line per chapter).
+
+    ``make test`` prints it after nbval, so CI logs show each chapter's wall time and peak
+    memory against the profile's budget.
+    """
+    rows = []
+    for path in sorted(Path(directory).glob("*.json")):
+        info = json.loads(path.read_text())
+        budget = info.get("time_budget_s")
+        status = "" if budget is None else ("ok" if info["wall_time_s"] <= budget else "OVER BUDGET")
+        rows.append(f"{info['chapter']:<40} {info['profile']:<5} {info['wall_time_s']:>8.1f} s "
+                    f"{info['peak_rss_bytes'] / 1e9:>6.2f} GB  {status}")
+    if not rows:
+        return f"no run records in {directory}"
+    header = f"{'chapter':<40} {'prof.':<5} {'wall time':>10} {'peak RSS':>9}"
+    return "\n".join([header, *rows])
+
+
+if __name__ == "__main__":
+    print(summarize(Path(sys.argv[1] if len(sys.argv) > 1 else "build/run_records")))
