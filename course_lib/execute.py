@@ -51,6 +51,7 @@ def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = N
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
                                      encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
+    os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
     return elapsed
 

@@ -147,6 +147,3 @@ def summarize(directory: Path) -> str:
     header = f"{'chapter':<40} {'prof.':<5} {'wall time':>10} {'peak RSS':>9}"
     return "\n".join([header, *rows])
 
-
-if __name__ == "__main__":
-    print(summarize(Path(sys.argv[1] if len(sys.argv) > 1 else "build/run_records")))

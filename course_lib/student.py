@@ -65,7 +65,8 @@ def build_student_copies(source: Path, destination: Path) -> list[Path]:
         with tempfile.NamedTemporaryFile("w", dir=destination, suffix=".tmp", delete=False,
                                          encoding="utf-8") as handle:
             nbformat.write(student, handle)
-        os.replace(handle.name, target)
+        os.chmod(handle.name, 0o644)
+    os.replace(handle.name, target)
         written.append(target)
     return written
 
