@@ -1,7 +1,7 @@
 # Machine Learning for Medical Image Processing — the course's commands.
 #   make lab      create .venv if missing, install the course, start JupyterLab on notebooks/
 #   make test     create .venv if missing, run the unit tests and nbval over every notebook
-# More: make execute | student | instructor | benchmarks | clean   (see README.md)
+# More: make execute | student | instructor | slides | test-browser | benchmarks | clean   (see README.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,9 +12,9 @@ PORT   ?= 8888
 # Environment every notebook run uses, so stored outputs and CI see the same profile.
 NB_ENV := COURSE_PROFILE=cpu COURSE_DEVICE=cpu TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: lab test test-unit test-notebooks execute student instructor benchmarks clean venv
+.PHONY: lab test test-unit test-notebooks test-browser execute student instructor slides benchmarks clean venv
 
 venv: $(STAMP)
 
@@ -36,13 +36,16 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(PORT) \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-test: test-unit test-notebooks
+test: test-unit test-notebooks test-browser
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests -q -m "not network and not browser"
 
+# Each chapter's run record (wall time, peak memory) is collected and summarised.
 test-notebooks: $(STAMP)
-	$(NB_ENV) $(PY) -m pytest -q $(NBVAL) $(NOTEBOOKS)
+	rm -rf build/run_records
+	$(NB_ENV) COURSE_RUN_RECORD_DIR=$(CURDIR)/build/run_records $(PY) -m pytest -q $(NBVAL) $(NOTEBOOKS)
+	$(PY) -c "from course_lib.run_record import summarize; print(summarize('build/run_records'))"
 
 # Re-execute notebooks in place (CPU profile) to refresh their stored outputs.
 # One notebook: make execute NB=notebooks/04_unet_segmentation.ipynb
@@ -54,6 +57,17 @@ student: $(STAMP)
 
 instructor: $(STAMP)
 	mkdir -p build/instructor && cp notebooks/*.ipynb build/instructor/
+
+# Lecture decks (slides/*.md) and every chapter as offline reveal.js HTML in build/slides/.
+# The first run npm-installs the pinned front-end assets into slides/node_modules (ignored).
+slides: $(STAMP)
+	$(PY) slides/build.py
+
+# Real-browser tests (JupyterLab and the built slides) with Debian's chromium. Without
+# /usr/bin/chromium they skip, and the slides are not built.
+test-browser: $(STAMP)
+	if [ -x /usr/bin/chromium ]; then $(MAKE) --no-print-directory slides; fi
+	$(PY) -m pytest tests/browser -q -m browser
 
 benchmarks: $(STAMP)
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

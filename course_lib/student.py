@@ -66,7 +66,7 @@ def build_student_copies(source: Path, destination: Path) -> list[Path]:
                                          encoding="utf-8") as handle:
             nbformat.write(student, handle)
         os.chmod(handle.name, 0o644)
-    os.replace(handle.name, target)
+        os.replace(handle.name, target)
         written.append(target)
     return written
 
