@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_ALL_TIMEOUT_S = 300
-REGISTRATION = sorted(path.name for path in (ROOT / "notebooks").glob("03*registration*.ipynb"))
+# The registration chapter's 12-slider affine explorer lives in its first notebook (03a when the
+# chapter is split); the nonlinear part (03b) is long and is checked by nbval instead.
+REGISTRATION = sorted(path.name for path in (ROOT / "notebooks").glob("03*registration*.ipynb"))[:1]
 
 # JavaScript run in the page: the state of every code cell's prompt and any traceback shown.
 _CELL_STATE = """() => {
