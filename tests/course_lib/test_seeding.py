@@ -39,6 +39,12 @@ def test_returns_seeded_generator():
     assert torch.equal(a, b)
 
 
+def test_deterministic_mode_without_nan_filling():
+    seed_everything(0)
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.utils.deterministic.fill_uninitialized_memory is False
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
 def test_rejects_bad_seed(bad):
     with pytest.raises(ValueError, match="seed"):
