@@ -16,7 +16,23 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
-__all__ = ["brain_crop_box", "RandomCrops"]
+__all__ = ["brain_crop_box", "grow_to_multiple", "RandomCrops"]
+
+
+def grow_to_multiple(lo: int, hi: int, n: int, multiple: int) -> slice:
+    """Grow ``[lo, hi)`` symmetrically to a length that is a multiple of ``multiple``.
+
+    The result stays inside ``[0, n)``; if the grid is too small for the rounded length, the
+    longest multiple that fits (``n // multiple * multiple``) is used.
+
+    Examples
+    --------
+    >>> grow_to_multiple(17, 30, 64, 8)
+    slice(16, 32, None)
+    """
+    size = min(-(-(hi - lo) // multiple) * multiple, n // multiple * multiple)
+    lo = min(max(lo - (size - (hi - lo)) // 2, 0), n - size)
+    return slice(int(lo), int(lo + size))
 
 
 def brain_crop_box(subjects: Sequence, multiple: int = 8, margin: int = 3) -> tuple[slice, ...]:
@@ -52,9 +68,7 @@ def brain_crop_box(subjects: Sequence, multiple: int = 8, margin: int = 3) -> tu
     for axis, n in enumerate(union.shape):
         inside = np.flatnonzero(union.any(axis=tuple(a for a in range(union.ndim) if a != axis)))
         lo, hi = max(inside[0] - margin, 0), min(inside[-1] + 1 + margin, n)
-        size = min(-(-(hi - lo) // multiple) * multiple, n // multiple * multiple)
-        lo = min(max(lo - (size - (hi - lo)) // 2, 0), n - size)
-        box.append(slice(int(lo), int(lo + size)))
+        box.append(grow_to_multiple(lo, hi, n, multiple))
     return tuple(box)
 
 

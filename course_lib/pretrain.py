@@ -44,6 +44,8 @@ import torch
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
+from course_lib.patches import grow_to_multiple
+
 __all__ = ["CONTRASTS", "PreparedVolume", "abnormal_mask", "prepare_volume",
            "RandomCropDataset", "dice_bce_loss", "train_segmenter", "predict_volume",
            "evaluate_segmenter", "pretrain", "main"]
@@ -107,11 +109,7 @@ def prepare_volume(subject, contrasts: Sequence[str] = CONTRASTS, multiple: int 
         idx = np.flatnonzero(brain.any(axis=other))
         lo, hi = int(idx[0]), int(idx[-1]) + 1
         n = subject.shape[axis]
-        if axis < 2 and multiple > 1:
-            size = min(-(-(hi - lo) // multiple) * multiple, n // multiple * multiple)
-            lo = max(0, min(lo - (size - (hi - lo)) // 2, n - size))
-            hi = lo + size
-        box.append(slice(lo, hi))
+        box.append(grow_to_multiple(lo, hi, n, multiple) if axis < 2 and multiple > 1 else slice(lo, hi))
     box = tuple(box)
     image = normalize_subject(subject, contrasts)[(slice(None),) + box] * brain[box]
     truth = abnormal_mask(subject)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.patches import RandomCrops, brain_crop_box
+from course_lib.patches import RandomCrops, brain_crop_box, grow_to_multiple
 
 
 def subject_with_brain(shape, lo, hi):
@@ -44,6 +44,16 @@ def test_box_is_clipped_to_a_small_grid():
 def test_box_rejects_bad_input(subjects, match):
     with pytest.raises(ValueError, match=match):
         brain_crop_box(subjects)
+
+
+@pytest.mark.parametrize("lo, hi, n, multiple, expected", [
+    (17, 30, 64, 8, slice(16, 32)),   # 13 -> 16, grown by 1 below and 2 above
+    (0, 5, 64, 8, slice(0, 8)),       # clamped at the start of the grid
+    (60, 64, 64, 8, slice(56, 64)),   # clamped at the end
+    (0, 20, 20, 8, slice(2, 18)),     # grid too small for 24: the longest multiple that fits
+])
+def test_grow_to_multiple(lo, hi, n, multiple, expected):
+    assert grow_to_multiple(lo, hi, n, multiple) == expected
 
 
 def numbered_images(shape):
