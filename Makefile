@@ -45,15 +45,15 @@ test-unit: $(STAMP)
 test-notebooks: $(STAMP)
 	rm -rf build/run_records
 	$(NB_ENV) COURSE_RUN_RECORD_DIR=$(CURDIR)/build/run_records $(PY) -m pytest -q $(NBVAL) $(NOTEBOOKS)
-	$(PY) -c "from course_lib.run_record import summarize; print(summarize('build/run_records'))"
+	$(PY) -c "from course_lib.core.run_record import summarize; print(summarize('build/run_records'))"
 
 # Re-execute notebooks in place (CPU profile) to refresh their stored outputs.
 # One notebook: make execute NB=notebooks/04_unet_segmentation.ipynb
 execute: $(STAMP)
-	$(NB_ENV) $(PY) -m course_lib.execute $(or $(NB),$(NOTEBOOKS))
+	$(NB_ENV) $(PY) -m tools.execute $(or $(NB),$(NOTEBOOKS))
 
 student: $(STAMP)
-	$(PY) -m course_lib.student notebooks build/student
+	$(PY) -m tools.student notebooks build/student
 
 instructor: $(STAMP)
 	mkdir -p build/instructor && cp notebooks/*.ipynb build/instructor/

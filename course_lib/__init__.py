@@ -1,24 +1,63 @@
 """course_lib: the small library shared by the chapters of *Machine Learning for Medical
 Image Processing*.
 
-The core (device, seeding, run profile, training loop, run record, plotting) is importable
-from the top level; the larger topics are subpackages imported by the chapters that need
-them: ``course_lib.simulation`` (data), ``course_lib.models``, ``course_lib.metrics``,
-``course_lib.registration``, ``course_lib.augmentation``, ``course_lib.harmonization``,
-``course_lib.consensus``, ``course_lib.federated``, ``course_lib.privacy``.
-"""
-from course_lib.device import available_devices, get_device
-from course_lib.paths import data_dir
-from course_lib.plotting import orthogonal_slices, plot_history, show_orthogonal, show_slices
-from course_lib.profile import Profile, get_profile
-from course_lib.run_record import RunRecord
-from course_lib.seeding import seed_everything
-from course_lib.training import History, evaluate, fit
-from course_lib.viewer import SliceViewer
+Each chapter builds its idea from scratch first, then uses the library version. What each
+chapter uses (all imports are lazy: ``import course_lib`` loads neither PyTorch nor
+matplotlib until a name that needs them is used):
 
-__all__ = [
-    "available_devices", "get_device", "data_dir", "orthogonal_slices", "plot_history",
-    "show_orthogonal", "show_slices", "Profile", "get_profile", "RunRecord",
-    "seed_everything", "History", "evaluate", "fit", "SliceViewer",
-]
+=======  ================================  ===============================================
+chapter  topic                             modules
+=======  ================================  ===============================================
+all      setup, gates, run record          ``core`` (device, seeding, profile, paths,
+                                           gates, run_record), ``viz`` (plotting)
+00       tour, NIfTI, templates            ``simulation.anatomy``, ``viz.viewer``
+01       MLP tissue classification         ``core.training``, ``models.mlp``,
+                                           ``classic.features``, ``metrics.overlap``
+01a      the data simulator                ``simulation`` (mr_physics, acquisition,
+                                           centers, lesions, raters, tumors)
+02       patch CNN, lesions                ``models.patch_cnn``,
+                                           ``models.dense_prediction``,
+                                           ``classic.features``, ``metrics``
+03a/b    affine / nonlinear registration   ``geometry``, ``registration``
+                                           (+ ``registration.explorer``)
+04       U-Net, NeuroNet                   ``models.unet``, ``core.inference``,
+                                           ``core.losses``, ``core.patches``,
+                                           ``classic.tissue_gmm``
+05       data augmentation                 ``augmentation``, ``core.patches``
+06       transfer learning                 ``transfer.pretrain``, ``models.checkpoint``
+07       GANs                              ``models.gan``, ``models.pix2pix``,
+                                           ``generative.gan_evaluation``
+08       harmonization                     ``harmonization``
+09       VAE anomaly detection             ``models.autoencoders``, ``generative.anomaly``
+10       transformers                      ``models.attention``, ``models.vit``,
+                                           ``models.cnn_classifier``, ``models.transunet``,
+                                           ``simulation.long_range``
+11       ethics, privacy, federated        ``privacy``, ``federated``
+12       evaluation, challenges            ``evaluation`` (majority_vote, staple,
+                                           challenge), ``metrics``
+=======  ================================  ===============================================
+
+Comparisons are reported with :mod:`course_lib.evaluation.statistics` and checked with
+:mod:`course_lib.core.gates` in every chapter. The most used names are importable from the
+top level: ``from course_lib import fit, get_profile, RunRecord, seed_everything``.
+"""
+from course_lib._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=["augmentation", "classic", "core", "evaluation", "federated", "generative",
+                "harmonization", "metrics", "models", "privacy", "registration",
+                "simulation", "transfer", "viz"],
+    names={
+        "core.device": ["available_devices", "get_device"],
+        "core.gates": ["check_gate", "negative_control"],
+        "core.paths": ["data_dir"],
+        "core.profile": ["Profile", "get_profile"],
+        "core.run_record": ["RunRecord"],
+        "core.seeding": ["seed_everything"],
+        "core.training": ["History", "evaluate", "fit"],
+        "viz.plotting": ["orthogonal_slices", "plot_history", "show_orthogonal", "show_slices"],
+        "viz.viewer": ["SliceViewer"],
+    },
+)
 __version__ = "0.1.0"

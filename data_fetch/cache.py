@@ -1,7 +1,7 @@
 """Where fetched files live, and the environment switches that steer fetching.
 
 The cache is the course's one data directory (the simulator's too):
-``course_lib.paths.data_dir()``, i.e. ``$COURSE_DATA_DIR`` or a per-user default
+``course_lib.core.paths.data_dir()``, i.e. ``$COURSE_DATA_DIR`` or a per-user default
 (``~/.cache/ml-medical-course``). Real data sets go below ``<cache>/real/<name>/``.
 
 Environment variables
@@ -47,36 +47,23 @@ _REAL_SUBDIR = "real"
 
 
 def _course_lib_paths():
-    """Return the ``course_lib.paths`` module, or None if course_lib is absent.
+    """Return the ``course_lib.core.paths`` module, or None if course_lib is absent.
 
-    ``course_lib/__init__`` imports torch and matplotlib (seconds); when the
-    package is not imported yet, ``paths.py`` (standard library only) is loaded
-    on its own so that ``python -m data_fetch`` starts fast.
+    Importing it is cheap: ``course_lib``'s imports are lazy, so this loads neither
+    PyTorch nor matplotlib.
     """
-    if "course_lib" in sys.modules:
-        try:
-            return importlib.import_module("course_lib.paths")
-        except ImportError:
-            return None
-    found = importlib.util.find_spec("course_lib")  # locates, does not import
-    if found is None or not found.submodule_search_locations:
+    try:
+        return importlib.import_module("course_lib.core.paths")
+    except ImportError:
         return None
-    for folder in found.submodule_search_locations:
-        location = Path(folder) / "paths.py"
-        if location.is_file():
-            spec = importlib.util.spec_from_file_location("_data_fetch_course_paths", location)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
-    return None
 
 
 def _default_data_dir() -> Path:
-    """The course data directory: ``course_lib.paths.data_dir()`` when available."""
+    """The course data directory: ``course_lib.core.paths.data_dir()`` when available."""
     paths = _course_lib_paths()
     if paths is not None and hasattr(paths, "data_dir"):
         return Path(paths.data_dir())
-    # data_fetch used on its own: the same rule as course_lib.paths
+    # data_fetch used on its own: the same rule as course_lib.core.paths
     configured = os.environ.get(DATA_DIR_ENV, "").strip()
     if configured:
         return Path(configured).expanduser().resolve()

@@ -16,54 +16,24 @@ doi:10.1016/j.cmpb.2021.106236)::
     out = aug(sample, rng=seed)            # same seed -> same output
     again = aug.last_transform(sample)     # replays exactly the same augmentation
 """
-from .affine import Affine, RandomAffine, rotation_matrix
-from .base import Identity, RandomTransform, Transform, as_numpy_rng
-from .bias_field import BiasField, RandomBiasField, bias_field, bias_field_terms
-from .blur import Blur, RandomBlur, RandomResolutionLoss, ResolutionLoss, gaussian_kernel1d
-from .compose import Compose, OneOf
-from .elastic import ElasticDeformation, RandomElasticDeformation, dense_displacement
-from .flip import Flip, RandomFlip
-from .intensity import Contrast, Gamma, RandomContrast, RandomGamma
-from .noise import Noise, RandomNoise
-from .preview import TRANSFORM_NAMES, preview, preview_transform, random_transform
-from .sample import Sample, check_sample, make_sample, spatial_ndim
+from course_lib._lazy import attach
 
-__all__ = [
-    "Sample",
-    "check_sample",
-    "make_sample",
-    "spatial_ndim",
-    "Transform",
-    "RandomTransform",
-    "Identity",
-    "as_numpy_rng",
-    "Flip",
-    "RandomFlip",
-    "Affine",
-    "RandomAffine",
-    "rotation_matrix",
-    "ElasticDeformation",
-    "RandomElasticDeformation",
-    "dense_displacement",
-    "BiasField",
-    "RandomBiasField",
-    "bias_field",
-    "bias_field_terms",
-    "Gamma",
-    "RandomGamma",
-    "Contrast",
-    "RandomContrast",
-    "Noise",
-    "RandomNoise",
-    "Blur",
-    "RandomBlur",
-    "ResolutionLoss",
-    "RandomResolutionLoss",
-    "gaussian_kernel1d",
-    "Compose",
-    "OneOf",
-    "TRANSFORM_NAMES",
-    "preview",
-    "preview_transform",
-    "random_transform",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['affine', 'base', 'bias', 'blur', 'compose', 'elastic', 'flip', 'intensity', 'noise', 'previews', 'sample'],
+    names={
+        'affine': ['Affine', 'RandomAffine', 'rotation_matrix'],
+        'base': ['Identity', 'RandomTransform', 'Transform', 'as_numpy_rng'],
+        'bias': ['BiasField', 'RandomBiasField', 'bias_field', 'bias_field_terms'],
+        'blur': [
+            'Blur', 'RandomBlur', 'RandomResolutionLoss', 'ResolutionLoss', 'gaussian_kernel1d'
+        ],
+        'compose': ['Compose', 'OneOf'],
+        'elastic': ['ElasticDeformation', 'RandomElasticDeformation', 'dense_displacement'],
+        'flip': ['Flip', 'RandomFlip'],
+        'intensity': ['Contrast', 'Gamma', 'RandomContrast', 'RandomGamma'],
+        'noise': ['Noise', 'RandomNoise'],
+        'previews': ['TRANSFORM_NAMES', 'preview', 'preview_transform', 'random_transform'],
+        'sample': ['Sample', 'check_sample', 'make_sample', 'spatial_ndim'],
+    },
+)

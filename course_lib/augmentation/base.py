@@ -13,7 +13,7 @@ Where the randomness comes from (``rng`` argument of ``RandomTransform.__call__`
 * an ``int`` seed (same seed, same augmentation);
 * ``None``: the wrapper's own generator if it was built with ``seed=...``, otherwise a seed
   drawn from PyTorch's global generator. The latter is what a ``DataLoader`` re-seeds in
-  each worker process and what ``course_lib.seeding.seed_everything`` seeds, so workers do
+  each worker process and what ``course_lib.core.seeding.seed_everything`` seeds, so workers do
   not repeat each other's augmentations (a generator stored in the transform would be
   copied into every worker and would).
 

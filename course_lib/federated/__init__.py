@@ -13,9 +13,15 @@ References
 McMahan et al. (2017), AISTATS, arXiv:1602.05629; Li et al. (2020), MLSys,
 arXiv:1812.06127.
 """
-from course_lib.federated.client import Client
-from course_lib.federated.client_update import ClientUpdate, UpdateRejected
-from course_lib.federated.fedavg import run_fedavg
-from course_lib.federated.server import FedAvgServer
+from course_lib._lazy import attach
 
-__all__ = ["Client", "ClientUpdate", "FedAvgServer", "UpdateRejected", "run_fedavg"]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['client', 'client_update', 'experiment', 'fedavg', 'server'],
+    names={
+        'client': ['Client'],
+        'client_update': ['ClientUpdate', 'UpdateRejected'],
+        'fedavg': ['run_fedavg'],
+        'server': ['FedAvgServer'],
+    },
+)

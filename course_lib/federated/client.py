@@ -21,9 +21,9 @@ from typing import Callable, Mapping
 import torch
 from torch import nn
 
-from course_lib.device import get_device
+from course_lib.core.device import get_device
 from course_lib.federated.client_update import ClientUpdate
-from course_lib.training import move_batch
+from course_lib.core.training import move_batch
 
 __all__ = ["Client"]
 
@@ -37,7 +37,7 @@ class Client:
         ``model_fn() -> nn.Module`` building the (same) architecture as the server's.
     loader : torch.utils.data.DataLoader
         The site's training data, yielding ``(inputs, targets)`` batches (or dicts
-        with ``"image"``/``"label"``, see :func:`course_lib.training.move_batch`).
+        with ``"image"``/``"label"``, see :func:`course_lib.core.training.move_batch`).
     local_epochs : int
         E, passes over ``loader`` per round.
     lr : float
@@ -52,7 +52,7 @@ class Client:
     n_samples : int, optional
         FedAvg weight; default ``len(loader.dataset)``.
     device : torch.device or str, optional
-        Where to train; default :func:`course_lib.device.get_device`.
+        Where to train; default :func:`course_lib.core.device.get_device`.
     name : str
         Label for progress and history (e.g. the scanner).
     """

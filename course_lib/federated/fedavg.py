@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from course_lib.federated.client import Client
 from course_lib.federated.server import FedAvgServer
-from course_lib.training import History
+from course_lib.core.training import History
 
 __all__ = ["run_fedavg"]
 
@@ -54,7 +54,7 @@ def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, 
 
     Returns
     -------
-    course_lib.training.History
+    course_lib.core.training.History
         Per round: ``"round"`` (1-based), ``"loss"`` (sample-weighted mean of the
         participating clients' local training losses), ``"n_clients"``, and the
         keys returned by ``evaluate_fn``.

@@ -1,5 +1,8 @@
 """Multi-centre intensity and feature harmonization (chapter 08).
 
+This package needs only NumPy and SciPy, so it imports its modules directly (no lazy
+loading: a module and its main function share a name here, ``zscore.zscore``).
+
 Image-level methods (return a new float64 image, same shape):
 
 * :func:`zscore` - mean 0, standard deviation 1 inside a brain mask;

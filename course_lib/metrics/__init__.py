@@ -19,48 +19,24 @@ Conventions (details in each module's docstring):
 >>> dice(a, a), hd95(a, np.zeros_like(a))
 (1.0, inf)
 """
-from course_lib.metrics.accumulator import MetricAccumulator, summarize
-from course_lib.metrics.icc import MeanSquares, icc, icc_mean_squares
-from course_lib.metrics.lesions import LesionDetection, label_lesions, lesion_detection
-from course_lib.metrics.overlap import (
-    ConfusionCounts,
-    confusion_counts,
-    dice,
-    jaccard,
-    multiclass_dice,
-    per_label,
-    precision,
-    recall,
-    sensitivity,
-    specificity,
-)
-from course_lib.metrics.surface import (
-    SurfaceDistances,
-    assd,
-    average_symmetric_surface_distance,
-    hausdorff_distance,
-    hd95,
-    image_diagonal,
-    surface_distance_metrics,
-    surface_distances,
-    surface_voxels,
-)
-from course_lib.metrics.volume import VolumeDifference, volume, volume_difference, voxel_volume
+from course_lib._lazy import attach
 
-__all__ = [
-    # overlap
-    "ConfusionCounts", "confusion_counts", "dice", "jaccard", "precision", "sensitivity",
-    "recall", "specificity", "per_label", "multiclass_dice",
-    # volume
-    "voxel_volume", "volume", "VolumeDifference", "volume_difference",
-    # surface distances
-    "surface_voxels", "SurfaceDistances", "surface_distances", "hausdorff_distance", "hd95",
-    "average_symmetric_surface_distance", "assd", "surface_distance_metrics",
-    "image_diagonal",
-    # lesions
-    "label_lesions", "LesionDetection", "lesion_detection",
-    # agreement
-    "MeanSquares", "icc_mean_squares", "icc",
-    # aggregation
-    "summarize", "MetricAccumulator",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['accumulator', 'agreement', 'lesions', 'overlap', 'surface', 'volumes'],
+    names={
+        'accumulator': ['MetricAccumulator', 'summarize'],
+        'agreement': ['MeanSquares', 'icc', 'icc_mean_squares'],
+        'lesions': ['LesionDetection', 'label_lesions', 'lesion_detection'],
+        'overlap': [
+            'ConfusionCounts', 'confusion_counts', 'dice', 'jaccard', 'multiclass_dice',
+            'per_label', 'precision', 'recall', 'sensitivity', 'specificity'
+        ],
+        'surface': [
+            'SurfaceDistances', 'assd', 'average_symmetric_surface_distance', 'hausdorff_distance',
+            'hd95', 'image_diagonal', 'surface_distance_metrics', 'surface_distances',
+            'surface_voxels'
+        ],
+        'volumes': ['VolumeDifference', 'volume', 'volume_difference', 'voxel_volume'],
+    },
+)

@@ -26,52 +26,26 @@ All models return logits (the softmax/sigmoid is part of the loss), validate
 their arguments in ``__init__`` and keep their construction arguments in
 ``model.config`` so that checkpoints can rebuild them.
 """
+from course_lib._lazy import attach
 
-from .attention import MultiHeadSelfAttention, TransformerBlock, scaled_dot_product_attention
-from .autoencoders import VAE, AutoEncoder, vae_loss
-from .checkpoint import load_checkpoint, save_checkpoint
-from .cnn_classifier import CNNClassifier, receptive_field
-from .dense_prediction import extract_patches, predict_dense, to_fully_convolutional
-from .gan import Discriminator, Generator, dcgan_weights_init, gan_training_step
-from .mlp import MLP, mlp_parameter_count
-from .patch_cnn import PatchCNN, patch_cnn_parameter_count
-from .pix2pix import PatchDiscriminator, UNetGenerator, pix2pix_training_step
-from .transunet import TransUNetLite
-from .unet import UNet
-from .utils import count_parameters, set_requires_grad
-from .vit import ViT, attention_rollout, cls_attention_map, sincos_position_embedding
-
-__all__ = [
-    "MLP",
-    "VAE",
-    "AutoEncoder",
-    "CNNClassifier",
-    "Discriminator",
-    "Generator",
-    "MultiHeadSelfAttention",
-    "PatchCNN",
-    "PatchDiscriminator",
-    "TransUNetLite",
-    "TransformerBlock",
-    "UNet",
-    "UNetGenerator",
-    "ViT",
-    "attention_rollout",
-    "cls_attention_map",
-    "count_parameters",
-    "dcgan_weights_init",
-    "extract_patches",
-    "gan_training_step",
-    "load_checkpoint",
-    "mlp_parameter_count",
-    "patch_cnn_parameter_count",
-    "pix2pix_training_step",
-    "predict_dense",
-    "receptive_field",
-    "save_checkpoint",
-    "scaled_dot_product_attention",
-    "set_requires_grad",
-    "sincos_position_embedding",
-    "to_fully_convolutional",
-    "vae_loss",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
+    names={
+        'attention': [
+            'MultiHeadSelfAttention', 'TransformerBlock', 'scaled_dot_product_attention'
+        ],
+        'autoencoders': ['VAE', 'AutoEncoder', 'vae_loss'],
+        'checkpoint': ['load_checkpoint', 'save_checkpoint'],
+        'cnn_classifier': ['CNNClassifier', 'receptive_field'],
+        'dense_prediction': ['extract_patches', 'predict_dense', 'to_fully_convolutional'],
+        'gan': ['Discriminator', 'Generator', 'dcgan_weights_init', 'gan_training_step'],
+        'mlp': ['MLP', 'mlp_parameter_count'],
+        'patch_cnn': ['PatchCNN', 'patch_cnn_parameter_count'],
+        'pix2pix': ['PatchDiscriminator', 'UNetGenerator', 'pix2pix_training_step'],
+        'transunet': ['TransUNetLite'],
+        'unet': ['UNet'],
+        'utils': ['count_parameters', 'set_requires_grad'],
+        'vit': ['ViT', 'attention_rollout', 'cls_attention_map', 'sincos_position_embedding'],
+    },
+)

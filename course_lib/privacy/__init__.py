@@ -10,38 +10,30 @@
   RDP accountant (:func:`compute_epsilon`, :func:`noise_for_epsilon`).
 * Membership inference: :func:`membership_advantage`, :func:`per_sample_losses`.
 """
-from course_lib.privacy.basic_profile import (
-    ACTION_MEANINGS, TABLE_EDITION, ProfileRule, basic_profile_rules, rule_for_tag,
-)
-from course_lib.privacy.deid_report import AppliedAction, DeidentificationReport
-from course_lib.privacy.dicom_deid import DEIDENTIFICATION_METHOD, deidentify
-from course_lib.privacy.dicom_files import (
-    FileOutcome, TreeResult, deidentify_file, deidentify_tree, write_atomically,
-)
-from course_lib.privacy.dp_sgd import (
-    DPSGD, clip_per_sample, per_sample_gradients, poisson_sample, private_gradient,
-)
-from course_lib.privacy.membership_inference import membership_advantage, per_sample_losses
-from course_lib.privacy.nifti_privacy import (
-    FACE_PLANE, face_mask, nifti_header_report, scrub_nifti_header,
-)
-from course_lib.privacy.phi_audit import LeftoverPHI, naive_deidentify, remaining_phi
-from course_lib.privacy.rdp_accountant import (
-    DEFAULT_ORDERS, compute_epsilon, compute_rdp, epsilon_from_rdp, noise_for_epsilon,
-)
-from course_lib.privacy.uid_mapper import UidMapper
+from course_lib._lazy import attach
 
-__all__ = [
-    # DICOM de-identification
-    "ACTION_MEANINGS", "TABLE_EDITION", "ProfileRule", "basic_profile_rules", "rule_for_tag",
-    "AppliedAction", "DeidentificationReport", "DEIDENTIFICATION_METHOD", "deidentify",
-    "FileOutcome", "TreeResult", "deidentify_file", "deidentify_tree", "write_atomically",
-    "UidMapper", "LeftoverPHI", "naive_deidentify", "remaining_phi",
-    # NIfTI
-    "FACE_PLANE", "face_mask", "nifti_header_report", "scrub_nifti_header",
-    # differential privacy
-    "DPSGD", "clip_per_sample", "per_sample_gradients", "poisson_sample", "private_gradient",
-    "DEFAULT_ORDERS", "compute_epsilon", "compute_rdp", "epsilon_from_rdp", "noise_for_epsilon",
-    # membership inference
-    "membership_advantage", "per_sample_losses",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['basic_profile', 'deid_report', 'dicom_deid', 'dicom_files', 'dp_sgd', 'membership_inference', 'nifti_privacy', 'phi_audit', 'rdp_accountant', 'uid_mapper'],
+    names={
+        'basic_profile': [
+            'ACTION_MEANINGS', 'TABLE_EDITION', 'ProfileRule', 'basic_profile_rules', 'rule_for_tag'
+        ],
+        'deid_report': ['AppliedAction', 'DeidentificationReport'],
+        'dicom_deid': ['DEIDENTIFICATION_METHOD', 'deidentify'],
+        'dicom_files': [
+            'FileOutcome', 'TreeResult', 'deidentify_file', 'deidentify_tree', 'write_atomically'
+        ],
+        'dp_sgd': [
+            'DPSGD', 'clip_per_sample', 'per_sample_gradients', 'poisson_sample', 'private_gradient'
+        ],
+        'membership_inference': ['membership_advantage', 'per_sample_losses'],
+        'nifti_privacy': ['FACE_PLANE', 'face_mask', 'nifti_header_report', 'scrub_nifti_header'],
+        'phi_audit': ['LeftoverPHI', 'naive_deidentify', 'remaining_phi'],
+        'rdp_accountant': [
+            'DEFAULT_ORDERS', 'compute_epsilon', 'compute_rdp', 'epsilon_from_rdp',
+            'noise_for_epsilon'
+        ],
+        'uid_mapper': ['UidMapper'],
+    },
+)

@@ -1,4 +1,4 @@
-"""Image registration: the lecture's affine transform, warps, similarity measures, affine
+"""Image registration (chapters 03a and 03b): the lecture's affine transform, warps, similarity measures, affine
 and nonlinear registration by gradient descent (PyTorch autograd), and their evaluation.
 
 Conventions (details in :mod:`course_lib.registration.warp`):
@@ -18,30 +18,25 @@ Quick start::
     nl = register_nonlinear(fixed, moving, fixed_affine, moving_affine,
                             affine=aff.matrix, gamma=1.0)
 """
-from course_lib.registration.affine import (affine_matrix, affine_matrix_torch, apply_affine,
-                                            decompose_affine, identity_params)
-from course_lib.registration.affine_registration import (N_FREE_PARAMS,
-                                                         AffineRegistrationResult,
-                                                         register_affine)
-from course_lib.registration.evaluation import landmark_grid, target_registration_error
-from course_lib.registration.fields import (bending_energy, diffusion_energy,
-                                            folding_fraction, integrate_velocity,
-                                            jacobian_determinant)
-from course_lib.registration.nonlinear_registration import (NonlinearRegistrationResult,
-                                                            register_nonlinear)
-from course_lib.registration.pyramid import default_sigmas, gaussian_smooth, image_pyramid
-from course_lib.registration.similarity import (local_ncc, mutual_information, ncc, ssd,
-                                                similarity_loss)
-from course_lib.registration.warp import (resample, voxel_grid, warp_affine,
-                                          warp_displacement, warp_voxels)
+from course_lib._lazy import attach
 
-__all__ = [
-    "affine_matrix", "affine_matrix_torch", "decompose_affine", "identity_params",
-    "apply_affine", "warp_voxels", "warp_affine", "warp_displacement", "resample",
-    "voxel_grid", "ssd", "ncc", "local_ncc", "mutual_information", "similarity_loss",
-    "gaussian_smooth", "image_pyramid", "default_sigmas", "register_affine",
-    "AffineRegistrationResult", "N_FREE_PARAMS", "integrate_velocity",
-    "jacobian_determinant", "folding_fraction", "diffusion_energy", "bending_energy",
-    "register_nonlinear", "NonlinearRegistrationResult", "target_registration_error",
-    "landmark_grid",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['affine', 'affine_registration', 'evaluation', 'explorer', 'fields', 'nonlinear_registration', 'pyramid', 'similarity', 'warp'],
+    names={
+        'affine': [
+            'affine_matrix', 'affine_matrix_torch', 'apply_affine', 'decompose_affine',
+            'identity_params'
+        ],
+        'affine_registration': ['N_FREE_PARAMS', 'AffineRegistrationResult', 'register_affine'],
+        'evaluation': ['landmark_grid', 'target_registration_error'],
+        'fields': [
+            'bending_energy', 'diffusion_energy', 'folding_fraction', 'integrate_velocity',
+            'jacobian_determinant'
+        ],
+        'nonlinear_registration': ['NonlinearRegistrationResult', 'register_nonlinear'],
+        'pyramid': ['default_sigmas', 'gaussian_smooth', 'image_pyramid'],
+        'similarity': ['local_ncc', 'mutual_information', 'ncc', 'ssd', 'similarity_loss'],
+        'warp': ['resample', 'voxel_grid', 'warp_affine', 'warp_displacement', 'warp_voxels'],
+    },
+)

@@ -52,11 +52,11 @@ def as_affine(affine, d: int | None, name: str = "affine") -> np.ndarray:
 
 
 def default_device(device=None) -> torch.device:
-    """``device`` if given, else :func:`course_lib.device.get_device` (CPU if absent)."""
+    """``device`` if given, else :func:`course_lib.core.device.get_device` (CPU if absent)."""
     if device is not None:
         return torch.device(device)
     try:
-        from course_lib.device import get_device
+        from course_lib.core.device import get_device
     except ImportError:  # pragma: no cover - foundation not installed
         return torch.device("cpu")
     return get_device()

@@ -182,7 +182,7 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
     seed : int
         Seed of the sampling.
     device : torch.device, optional
-        Default :func:`course_lib.device.get_device`.
+        Default :func:`course_lib.core.device.get_device`.
     progress : bool
         Show a ``tqdm.auto`` bar with the level and the current cost.
 

@@ -142,7 +142,7 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
     metric_kwargs : dict, optional
         Extra metric arguments (``window`` for lncc, ``bins`` for mi).
     device : torch.device, optional
-        Default :func:`course_lib.device.get_device`.
+        Default :func:`course_lib.core.device.get_device`.
     progress : bool
         Show a ``tqdm.auto`` bar with the level and the cost.
 

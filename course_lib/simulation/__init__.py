@@ -15,46 +15,22 @@ Quick start::
 Torch datasets live in :mod:`course_lib.simulation.datasets` (imported on demand,
 so that this package does not import torch).
 """
-from .anatomy import ALLOWED_RESOLUTIONS, Anatomy, load_icbm152
-from .centers import CENTERS, Center, get_center
-from .cohort import make_cohort, subject_seed
-from .deformation import Deformation
-from .mr_physics import (
-    CONTRASTS,
-    DEFAULT_SEQUENCES,
-    TISSUE_PARAMETERS,
-    Sequence,
-    TissueParameters,
-    inversion_recovery,
-    spin_echo,
-    tissue_signals,
-)
-from .regions import REGION_NAMES
-from .subject import SIMULATION_VERSION, Subject, simulate_subject
-from .subject_io import load_subject, save_subject
+from course_lib._lazy import attach
 
-__all__ = [
-    "Anatomy",
-    "load_icbm152",
-    "ALLOWED_RESOLUTIONS",
-    "REGION_NAMES",
-    "TISSUE_PARAMETERS",
-    "TissueParameters",
-    "Sequence",
-    "DEFAULT_SEQUENCES",
-    "CONTRASTS",
-    "spin_echo",
-    "inversion_recovery",
-    "tissue_signals",
-    "Center",
-    "CENTERS",
-    "get_center",
-    "Deformation",
-    "Subject",
-    "simulate_subject",
-    "SIMULATION_VERSION",
-    "save_subject",
-    "load_subject",
-    "make_cohort",
-    "subject_seed",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=['datasets', 'long_range', 'anatomy', 'centers', 'cohort', 'deformation', 'mr_physics', 'regions', 'subject', 'subject_io'],
+    names={
+        'anatomy': ['ALLOWED_RESOLUTIONS', 'Anatomy', 'load_icbm152'],
+        'centers': ['CENTERS', 'Center', 'get_center'],
+        'cohort': ['make_cohort', 'subject_seed'],
+        'deformation': ['Deformation'],
+        'mr_physics': [
+            'CONTRASTS', 'DEFAULT_SEQUENCES', 'TISSUE_PARAMETERS', 'Sequence', 'TissueParameters',
+            'inversion_recovery', 'spin_echo', 'tissue_signals'
+        ],
+        'regions': ['REGION_NAMES'],
+        'subject': ['SIMULATION_VERSION', 'Subject', 'simulate_subject'],
+        'subject_io': ['load_subject', 'save_subject'],
+    },
+)

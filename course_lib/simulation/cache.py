@@ -1,7 +1,7 @@
 """On-disk cache of simulated cohorts: NIfTI + JSON, keyed by a hash, written atomically.
 
 A cohort lives in ``<data_dir>/simulated/<key>/`` where ``<data_dir>`` is
-:func:`course_lib.paths.data_dir` (env ``COURSE_DATA_DIR``) and ``<key>`` is the
+:func:`course_lib.core.paths.data_dir` (env ``COURSE_DATA_DIR``) and ``<key>`` is the
 first 16 hex digits of the SHA-256 of the canonical JSON of the cohort's
 arguments plus the simulation version. The entry is built in a temporary
 sibling directory and renamed into place in one ``os.replace`` step, so readers
@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
-from course_lib.paths import DATA_DIR_ENV, data_dir, ensure_writable_dir
+from course_lib.core.paths import DATA_DIR_ENV, data_dir, ensure_writable_dir
 
 from .subject import SIMULATION_VERSION, Subject
 from .subject_io import load_subject, save_subject

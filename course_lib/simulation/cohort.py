@@ -61,7 +61,7 @@ def make_cohort(
     Subject ``i`` is ``simulate_subject(center, subject_seed(seed, center, i),
     resolution, **subject_options)``, so the same arguments always give
     identical arrays. With ``cache=True`` the cohort is stored under
-    ``course_lib.paths.data_dir() / "simulated" / <hash>`` as NIfTI + JSON and
+    ``course_lib.core.paths.data_dir() / "simulated" / <hash>`` as NIfTI + JSON and
     later calls load it (>= 10x faster than simulating; float images are
     memory-mapped, read-only).
 

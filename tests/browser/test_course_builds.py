@@ -12,7 +12,7 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
 
 
 def test_student_copies_of_the_chapters(tmp_path):
-    from course_lib.student import build_student_copies
+    from tools.student import build_student_copies
 
     written = build_student_copies(ROOT / "notebooks", tmp_path)
     assert sorted(path.name for path in written) == [path.name for path in CHAPTERS]

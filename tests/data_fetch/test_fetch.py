@@ -58,7 +58,7 @@ def test_default_cache_is_the_course_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     expected = tmp_path / "xdg" / "ml-medical-course"
     try:
-        from course_lib.paths import data_dir
+        from course_lib.core.paths import data_dir
     except ImportError:
         pass
     else:

@@ -1,4 +1,4 @@
-"""Tests of course_lib.metrics.volume (mL from voxel counts and spacing)."""
+"""Tests of course_lib.metrics.volumes (mL from voxel counts and spacing)."""
 from __future__ import annotations
 
 import math

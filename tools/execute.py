@@ -1,0 +1,77 @@
+"""Re-execute chapter notebooks in place, top to bottom, in the CPU profile.
+
+Usage::
+
+    python -m tools.execute notebooks/04_unet_segmentation.ipynb [...]
+
+This is what ``make execute`` runs to refresh the stored outputs that nbval compares in CI.
+Each notebook runs in a fresh kernel started in its own folder, with
+``COURSE_PROFILE=cpu`` and ``COURSE_DEVICE=cpu`` so stored outputs are those of the CPU
+profile on any machine. A notebook is rewritten only if it ran without error (atomic
+rename); run records are collected under ``build/run_records/``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+__all__ = ["execute_notebook"]
+
+CPU_ENVIRONMENT = {"COURSE_PROFILE": "cpu", "COURSE_DEVICE": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
+
+def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = None) -> float:
+    """Execute ``path`` in place and return its wall time in seconds.
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        If a cell fails; the notebook file is then left unchanged.
+    """
+    path = Path(path).resolve()
+    notebook = nbformat.read(path, as_version=4)
+    os.environ.update(CPU_ENVIRONMENT)
+    if record_dir is not None:
+        os.environ["COURSE_RUN_RECORD_DIR"] = str(Path(record_dir).resolve())
+    kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel,
+                            resources={"metadata": {"path": str(path.parent)}})
+    started = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - started
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
+                                     encoding="utf-8") as handle:
+        nbformat.write(notebook, handle)
+    os.chmod(handle.name, 0o644)
+    os.replace(handle.name, path)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Execute notebooks in place (CPU profile).")
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--record-dir", type=Path, default=Path("build/run_records"))
+    args = parser.parse_args(argv)
+    failed = []
+    for path in args.notebooks:
+        try:
+            seconds = execute_notebook(path, args.timeout, args.record_dir)
+            print(f"executed {path} in {seconds:.1f} s")
+        except CellExecutionError as error:
+            failed.append(path)
+            print(f"FAILED {path}: {str(error)[-2000:]}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
