@@ -52,7 +52,8 @@ def attach(
     submodules : iterable of str
         Submodules (or subpackages) reachable as attributes, e.g. ``"models"``.
     names : mapping of str to iterable of str
-        For each submodule, the names it exports at the package level.
+        For each submodule, the names it exports at the package level. A key written in
+        full (``"course_lib.geometry"``) re-exports names of a module outside the package.
 
     Returns
     -------
@@ -70,7 +71,9 @@ def attach(
         if name in submodules:
             return importlib.import_module(f"{package}.{name}")
         if name in origin:
-            module: ModuleType = importlib.import_module(f"{package}.{origin[name]}")
+            source = origin[name]
+            full = source if source.startswith("course_lib.") else f"{package}.{source}"
+            module: ModuleType = importlib.import_module(full)
             return getattr(module, name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}"
                              f"{did_you_mean(name, public)}")

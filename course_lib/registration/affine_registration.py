@@ -37,7 +37,7 @@ from course_lib.registration._adam import Adam
 from course_lib.registration._checks import (check_choice, default_device,
                                              image_and_affine)
 from course_lib.registration._sampling import LevelSampler, prepare_levels
-from course_lib.registration.affine import affine_matrix_torch, decompose_affine
+from course_lib.geometry import affine_matrix_torch, decompose_affine
 from course_lib.registration.similarity import similarity_loss
 
 __all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS"]
