@@ -33,6 +33,7 @@ from .errors import (
     RegistryError,
     UnknownDatasetError,
     UnsafeArchiveError,
+    UnsafeCacheError,
 )
 from .extract import safe_extract
 from .fetch import data_path, fetch, is_dataset_cached
@@ -50,7 +51,7 @@ __all__ = [
     "MedMNISTDataset", "MSDDataset", "IXIDataset",
     "DataFetchError", "UnknownDatasetError", "RegistryError", "InsecureURLError",
     "DownloadError", "HashMismatchError", "OfflineError", "CacheNotWritableError",
-    "UnsafeArchiveError",
+    "UnsafeArchiveError", "UnsafeCacheError",
 ]
 
 _LAZY = {"MedMNISTDataset": "medmnist", "MSDDataset": "volumes", "IXIDataset": "volumes"}

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import CacheNotWritableError
+from .errors import CacheNotWritableError, UnsafeCacheError
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -37,6 +37,7 @@ __all__ = [
     "is_offline",
     "mirror_setting",
     "mirror_is_url",
+    "refuse_symlink",
 ]
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
@@ -152,3 +153,18 @@ def mirror_setting(mirror: os.PathLike | str | None = None) -> str | None:
 def mirror_is_url(mirror: str) -> bool:
     """Return True if the mirror is an ``http://`` or ``https://`` base URL."""
     return mirror.lower().startswith(("http://", "https://"))
+
+
+def refuse_symlink(path: os.PathLike | str, what: str = "cache file") -> Path:
+    """Raise :class:`UnsafeCacheError` if ``path`` is a symbolic link; return it as a Path.
+
+    Checked with ``lstat`` (the link itself, never its target). Writers also open with
+    ``O_NOFOLLOW``, which closes the gap between this check and the open.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise UnsafeCacheError(
+            f"Refusing to use the {what} {path}: it is a symbolic link (to "
+            f"{os.readlink(path)}), which data_fetch never follows because someone sharing "
+            "the cache could point it at your files. Delete the link and run the command again.")
+    return path
