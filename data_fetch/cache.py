@@ -18,8 +18,8 @@ Environment variables
 """
 from __future__ import annotations
 
+import errno
 import importlib
-import importlib.util
 import os
 import sys
 import tempfile
@@ -38,6 +38,7 @@ __all__ = [
     "mirror_setting",
     "mirror_is_url",
     "refuse_symlink",
+    "open_cache_file",
 ]
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
@@ -168,3 +169,27 @@ def refuse_symlink(path: os.PathLike | str, what: str = "cache file") -> Path:
             f"{os.readlink(path)}), which data_fetch never follows because someone sharing "
             "the cache could point it at your files. Delete the link and run the command again.")
     return path
+
+
+_MODES = {"rb": os.O_RDONLY, "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+          "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND}
+
+
+def open_cache_file(path: os.PathLike | str, mode: str = "rb"):
+    """Open a cache file (``mode`` ``"rb"``, ``"wb"`` or ``"ab"``) without following a link.
+
+    Raises
+    ------
+    UnsafeCacheError
+        If ``path`` is a symbolic link (checked with ``lstat``, then enforced by
+        ``O_NOFOLLOW`` where the platform has it).
+    """
+    path = refuse_symlink(path)
+    flags = _MODES[mode] | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a link appeared after the check
+            refuse_symlink(path)
+        raise
+    return os.fdopen(handle, mode)

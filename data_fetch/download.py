@@ -35,19 +35,21 @@ import requests
 from filelock import FileLock, Timeout as LockTimeout
 from tqdm.auto import tqdm
 
-from .cache import ensure_writable
+from .cache import ensure_writable, open_cache_file, refuse_symlink
 from .errors import DataFetchError, DownloadError, HashMismatchError
 from .hashing import (
     new_hasher,
     parse_hash,
     remove_with_stamp,
     stamp_is_valid,
+    stamp_path,
     write_stamp,
     hash_matches,
 )
 from .netpolicy import check_redirect_allowed, check_url_allowed
 
-__all__ = ["DEFAULT_TIMEOUT", "download_file", "is_cached", "partial_path", "lock_path"]
+__all__ = ["DEFAULT_TIMEOUT", "download_file", "is_cached", "partial_path", "lock_path",
+           "refuse_planted_links"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +74,31 @@ def lock_path(target: Path) -> Path:
     return target.with_name(target.name + ".lock")
 
 
+def refuse_planted_links(target: Path) -> None:
+    """Refuse ``target`` if it, or its partial file, stamp or lock, is a symbolic link.
+
+    Raises
+    ------
+    UnsafeCacheError
+        Naming the link and how to remove it.
+    """
+    for path in (target, partial_path(target), stamp_path(target), lock_path(target)):
+        refuse_symlink(path)
+
+
 def is_cached(target: os.PathLike | str, known_hash: str, full_check: bool = False) -> bool:
     """Return True if ``target`` exists and has ``known_hash``.
 
     Without ``full_check`` a valid stamp (same size and mtime as when last
     verified) is trusted; otherwise every byte is hashed (and a stamp written).
+
+    Raises
+    ------
+    UnsafeCacheError
+        If the file, its stamp, partial file or lock is a symbolic link.
     """
     target = Path(target)
+    refuse_planted_links(target)
     if not target.is_file():
         return False
     if not full_check and stamp_is_valid(target, known_hash):
@@ -116,7 +136,7 @@ def _content_range_start(response: requests.Response) -> int | None:
 
 def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc):
     """One attempt. Returns ``(resumed_from, "<alg>:<hex>")``; raises _Retryable."""
-    offset = part.stat().st_size if part.exists() else 0
+    offset = part.lstat().st_size if part.exists() else 0
     headers = {"Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
@@ -127,7 +147,7 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             hasher = new_hasher(algorithm)
             if status == 206 and offset and _content_range_start(response) == offset:
                 mode = "ab"
-                with open(part, "rb") as done:
+                with open_cache_file(part, "rb") as done:
                     for chunk in iter(lambda: done.read(_CHUNK), b""):
                         hasher.update(chunk)
                 logger.info("Resuming %s at byte %d", url, offset)
@@ -154,7 +174,7 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             # Keep every byte of a truncated body (so a retry can resume after it);
             # the length is checked below instead.
             response.raw.enforce_content_length = False
-            with open(part, mode) as sink, tqdm(
+            with open_cache_file(part, mode) as sink, tqdm(
                 total=total, initial=offset, unit="B", unit_scale=True,
                 unit_divisor=1024, desc=desc, disable=not progress, leave=False,
             ) as bar:

@@ -16,6 +16,7 @@ from filelock import FileLock
 
 from .cache import (
     cache_root, dataset_dir, ensure_writable, is_offline, mirror_is_url, mirror_setting,
+    refuse_symlink,
 )
 from .download import DEFAULT_TIMEOUT, download_file, is_cached
 from .errors import DataFetchError, DownloadError, HashMismatchError, OfflineError
@@ -26,7 +27,7 @@ from .registry import DatasetSpec, FileSpec, Registry, load_registry
 
 __all__ = [
     "fetch", "fetch_file", "data_path", "extracted_path", "is_dataset_cached",
-    "cached_names", "resolve_source",
+    "cached_names", "resolve_source", "extract_item",
 ]
 
 logger = logging.getLogger(__name__)
@@ -188,12 +189,19 @@ def fetch(
                              progress=progress, timeout=timeout, retries=retries,
                              backoff=backoff, keep_partial=keep_partial)
         if item.extract:
-            destination = extracted_path(spec, item, cache_dir)
-            if not is_extracted(destination, item.hash):
-                ensure_writable(destination.parent)
-                with FileLock(str(destination) + ".lock"):
-                    safe_extract(archive, destination, archive_hash=item.hash)
+            extract_item(spec, item, archive, cache_dir)
     return data_path(spec, cache_dir)
+
+
+def extract_item(spec: DatasetSpec, item: FileSpec, archive: Path, cache_dir=None) -> Path:
+    """Unpack a verified archive of ``spec`` (once; under a lock) and return the folder."""
+    destination = extracted_path(spec, item, cache_dir)
+    if not is_extracted(destination, item.hash):
+        ensure_writable(destination.parent)
+        lock = refuse_symlink(str(destination) + ".lock", "lock file")
+        with FileLock(str(lock)):
+            safe_extract(archive, destination, archive_hash=item.hash)
+    return destination
 
 
 def cached_names(registry: Registry, cache_dir=None) -> list[str]:

@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from data_fetch.download import download_file, is_cached, partial_path
-from data_fetch.errors import DownloadError, HashMismatchError, InsecureURLError
+from data_fetch.errors import (DownloadError, HashMismatchError, InsecureURLError,
+                               UnsafeCacheError)
 from data_fetch.hashing import stamp_path
 
 FAST = dict(timeout=(2.0, 0.5), retries=2, backoff=0.01, progress=False)
@@ -212,3 +213,22 @@ def test_two_processes_fetch_once(server, tmp_path):
     assert len(server.requests("/f.bin")) == 1
     assert sum("Waiting for another process" in "".join(lines) for lines in stderr) == 1
     assert target.read_bytes() == BODY and not partial_path(target).exists()
+
+
+# --------------------------------------------------------------------------- issue 20, problem 2
+@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
+                         ids=["partial", "entry", "stamp", "lock"])
+def test_symlinks_planted_in_the_cache_are_never_followed(server, tmp_path, planted):
+    """A classmate sharing COURSE_DATA_DIR plants ``f.bin<suffix>`` -> my file."""
+    url = server.add("/f.bin", BODY)
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    target = tmp_path / "c" / "f.bin"
+    target.parent.mkdir()
+    (target.parent / f"f.bin{planted}").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError, match="symbolic link") as info:
+        download_file(url, target, GOOD, **FAST)
+    assert f"f.bin{planted}" in str(info.value) and "\n" not in str(info.value)
+    assert victim.read_bytes() == b"my thesis"
+    assert not target.exists() or target.is_symlink()
+    assert server.requests("/f.bin") == []

@@ -10,7 +10,8 @@ import requests
 
 import data_fetch.cache
 from data_fetch import export, fetch, verify
-from data_fetch.errors import CacheNotWritableError, OfflineError, UnknownDatasetError
+from data_fetch.errors import (CacheNotWritableError, OfflineError, UnknownDatasetError,
+                               UnsafeCacheError)
 from data_fetch.extract import MARKER_NAME
 from data_fetch.fetch import is_dataset_cached
 
@@ -235,3 +236,46 @@ def test_export_fetches_named_entries_and_refuses_an_empty_cache(registry, cache
         export(tmp_path / "stick", registry=registry, cache_dir=cache, **FAST)
     export(tmp_path / "stick", ["tinymnist"], registry=registry, cache_dir=cache, **FAST)
     assert (tmp_path / "stick" / "tinymnist" / "tinymnist.npz").is_file()
+
+
+# --------------------------------------------------------------------------- issue 20, problem 2
+@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
+                         ids=["partial", "entry", "stamp", "lock"])
+def test_mirror_copy_never_follows_planted_symlinks(registry, cache, tmp_path, files, planted):
+    mirror = tmp_path / "usb"
+    (mirror / "tinymnist").mkdir(parents=True)
+    (mirror / "tinymnist" / "tinymnist.npz").write_bytes(files.npz())
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    folder = cache / "real" / "tinymnist"
+    folder.mkdir(parents=True)
+    (folder / f"tinymnist.npz{planted}").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError, match="symbolic link"):
+        fetch("tinymnist", registry=registry, cache_dir=cache, mirror=mirror, offline=True, **FAST)
+    assert victim.read_bytes() == b"my thesis"
+    entry = folder / "tinymnist.npz"
+    assert not entry.exists() or entry.resolve() == victim  # only the planted link itself
+
+
+def test_planted_extraction_folder_link_is_refused(registry, cache, tmp_path, server):
+    victim = tmp_path / "my-folder"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("mine")
+    folder = cache / "real" / "tiny_msd"
+    folder.mkdir(parents=True)
+    (folder / "Task99_Tiny").symlink_to(victim, target_is_directory=True)
+    with pytest.raises(UnsafeCacheError, match="Task99_Tiny"):
+        fetch("tiny_msd", registry=registry, cache_dir=cache, **FAST)
+    assert [p.name for p in victim.iterdir()] == ["notes.txt"]
+
+
+def test_export_never_writes_through_a_planted_link(registry, cache, tmp_path, server):
+    fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    stick = tmp_path / "stick" / "tinymnist"
+    stick.mkdir(parents=True)
+    (stick / "tinymnist.npz.part").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError):
+        export(tmp_path / "stick", ["tinymnist"], registry=registry, cache_dir=cache, **FAST)
+    assert victim.read_bytes() == b"my thesis"
