@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 from filelock import FileLock, Timeout as LockTimeout
 from tqdm.auto import tqdm
 
@@ -134,8 +135,14 @@ def _content_range_start(response: requests.Response) -> int | None:
         return None
 
 
-def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc):
-    """One attempt. Returns ``(resumed_from, "<alg>:<hex>")``; raises _Retryable."""
+def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc,
+                 max_bytes):
+    """One attempt. Returns ``(resumed_from, "<alg>:<hex>", content_encoding)``.
+
+    The body is written exactly as received (``decode_content=False``): a
+    ``Content-Encoding`` the client did not ask for is never expanded on disk.
+    Raises _Retryable for transient failures.
+    """
     offset = part.lstat().st_size if part.exists() else 0
     headers = {"Accept-Encoding": "identity"}
     if offset:
@@ -160,29 +167,29 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
                 raise _Retryable(f"the server answered HTTP {status} {response.reason}")
             else:
                 raise DownloadError(url, f"the server answered HTTP {status} {response.reason}")
-            length = response.headers.get("Content-Length")
-            encoded = response.headers.get("Content-Encoding", "identity") != "identity"
-            total = offset + int(length) if length and length.isdigit() and not encoded else None
-            if total is not None:
-                free = shutil.disk_usage(part.parent).free
-                if total - offset > free:
-                    raise DataFetchError(
-                        f"Not enough disk space for {url}: {total - offset:,} bytes needed, "
-                        f"{free:,} free in {part.parent}. Free some space or set "
-                        "COURSE_DATA_DIR to a larger disk."
-                    )
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            length = response.headers.get("Content-Length", "")
+            total = offset + int(length) if length.isdigit() else None
+            limit = shutil.disk_usage(part.parent).free + offset
+            if max_bytes is not None:
+                limit = min(limit, max_bytes)
+            if total is not None and total > limit:
+                _too_big(url, total, limit, max_bytes)
             # Keep every byte of a truncated body (so a retry can resume after it);
             # the length is checked below instead.
             response.raw.enforce_content_length = False
+            size = offset
             with open_cache_file(part, mode) as sink, tqdm(
                 total=total, initial=offset, unit="B", unit_scale=True,
                 unit_divisor=1024, desc=desc, disable=not progress, leave=False,
             ) as bar:
-                for chunk in response.iter_content(chunk_size=_CHUNK):
+                for chunk in response.raw.stream(_CHUNK, decode_content=False):
+                    size += len(chunk)
+                    if size > limit:
+                        _too_big(url, size, limit, max_bytes)
                     sink.write(chunk)
                     hasher.update(chunk)
                     bar.update(len(chunk))
-            size = part.stat().st_size
             if total is not None and size != total:
                 raise _Retryable("the connection closed before the whole file arrived "
                                  f"({size:,} of {total:,} bytes)")
@@ -191,11 +198,16 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             url, "the secure (TLS) connection failed, e.g. the certificate could not be "
             "verified (a wrong system clock or a proxy that intercepts HTTPS can cause "
             f"this): {error}") from error
-    except (requests.ConnectionError, requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError) as error:
+    except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as error:
         raise _Retryable(_describe_network_error(error, timeout)) from error
-    return offset, f"{algorithm}:{hasher.hexdigest()}"
+    return offset, f"{algorithm}:{hasher.hexdigest()}", encoding
+
+
+def _too_big(url: str, size: int, limit: int, max_bytes: int | None) -> None:
+    what = "its declared size" if max_bytes is not None and limit == max_bytes else \
+        "the free disk space"
+    raise DownloadError(url, f"the server sent more than {limit:,} bytes ({what}); "
+                             "the partial file was deleted")
 
 
 def _describe_network_error(error: Exception, timeout) -> str:
@@ -204,8 +216,7 @@ def _describe_network_error(error: Exception, timeout) -> str:
         return f"no connection within {timeout[0]} s (connect timeout)"
     if isinstance(error, requests.Timeout) or "timed out" in text:
         return f"the server sent nothing for {timeout[1]} s (read timeout)"
-    if isinstance(error, requests.exceptions.ChunkedEncodingError) or "incompleteread" in text \
-            or "connection broken" in text:
+    if "incompleteread" in text or "connection broken" in text or "protocol" in text:
         return "the connection closed before the whole file arrived"
     return f"the connection failed ({type(error).__name__})"
 
@@ -238,6 +249,7 @@ def download_file(
     keep_partial: bool = False,
     session: requests.Session | None = None,
     lock_timeout: float = -1,
+    max_bytes: int | None = None,
 ) -> Path:
     """Download ``url`` to ``target`` and check its published checksum.
 
@@ -266,6 +278,9 @@ def download_file(
         Session to use (a new one is made and closed otherwise).
     lock_timeout : float
         Seconds to wait for another process fetching the same file (-1: forever).
+    max_bytes : int, optional
+        Stop (and delete the partial file) once more bytes than this arrive, e.g.
+        the size a registry declares. The free disk space always bounds a download.
 
     Returns
     -------
@@ -297,7 +312,7 @@ def download_file(
         session = requests.Session() if own else session
         try:
             _download_locked(session, url, target, expected, algorithm, timeout,
-                             retries, backoff, progress, allow_http, keep_partial)
+                             retries, backoff, progress, allow_http, keep_partial, max_bytes)
         finally:
             if own:
                 session.close()
@@ -307,16 +322,16 @@ def download_file(
 
 
 def _download_locked(session, url, target, expected, algorithm, timeout,
-                     retries, backoff, progress, allow_http, keep_partial) -> None:
+                     retries, backoff, progress, allow_http, keep_partial, max_bytes) -> None:
     part = partial_path(target)
     attempt, restarted = 0, False
     try:
         while True:
             attempt += 1
             try:
-                resumed_from, actual = _stream_once(
-                    session, url, part, algorithm, timeout, allow_http, progress, target.name
-                )
+                resumed_from, actual, encoding = _stream_once(
+                    session, url, part, algorithm, timeout, allow_http, progress, target.name,
+                    max_bytes)
             except _Retryable as error:
                 if attempt > retries:
                     kept = str(part) if keep_partial and part.exists() else None
@@ -334,6 +349,12 @@ def _download_locked(session, url, target, expected, algorithm, timeout,
                 restarted = True
                 logger.warning("Resumed download of %s failed its checksum; restarting", url)
                 continue
+            if encoding != "identity":
+                raise DownloadError(url, (
+                    f"the server sent the file with Content-Encoding: {encoding} although "
+                    "identity was asked for; these bytes do not have the published checksum "
+                    f"({expected}) and are not decoded (decoding can expand without bound). "
+                    "Try another mirror or report it"))
             raise HashMismatchError(url, expected, actual)
     except BaseException as error:
         resumable = isinstance(error, KeyboardInterrupt) or (

@@ -72,6 +72,7 @@ class Route:
     chunk_delay: float = 0.0     # pause between 16 kB chunks
     hold_first: bool = False     # first GET: wait for server.release before the body
     redirect: str | None = None
+    headers: dict = field(default_factory=dict)  # extra response headers
     gets: int = 0
 
 
@@ -145,6 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_response(200)
                 self.send_header("Accept-Ranges", "bytes" if route.ranges else "none")
             self.send_header("Content-Length", str(len(body) - start))
+            for key, value in route.headers.items():
+                self.send_header(key, value)
             self.end_headers()
             if head:
                 return

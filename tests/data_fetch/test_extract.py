@@ -191,3 +191,42 @@ def test_extraction_is_the_same_with_and_without_data_filter(tmp_path, members, 
     with pytest.raises(UnsafeArchiveError, match=message):
         safe_extract(archive, destination)
     _assert_nothing_written(tmp_path, destination)
+
+
+# --------------------------------------------------------------------------- issue 20, problem 3
+def _bomb_tar_gz(path, nbytes):
+    with tarfile.open(path, "w:gz", compresslevel=9) as tar:
+        info = tarfile.TarInfo("zeros.bin")
+        info.size = nbytes
+        tar.addfile(info, io.BytesIO(b"\0" * nbytes))
+    return path
+
+
+def _bomb_zip(path, nbytes):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as handle:
+        handle.writestr("zeros.bin", b"\0" * nbytes)
+    return path
+
+
+@pytest.mark.parametrize("make", [_bomb_tar_gz, _bomb_zip], ids=["tar.gz", "zip"])
+def test_archive_bombs_are_refused_by_ratio(tmp_path, make, tar_filter):
+    archive = make(tmp_path / ("bomb.tar.gz" if make is _bomb_tar_gz else "bomb.zip"), 32 << 20)
+    assert archive.stat().st_size < 100_000  # ratio > 300
+    destination = tmp_path / "cache" / "bomb"
+    destination.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="unpacks to more than"):
+        safe_extract(archive, destination)
+    _assert_nothing_written(tmp_path, destination)
+
+
+def test_declared_size_bounds_extraction(tmp_path):
+    archive = _tar(tmp_path / "ok.tar", [("a.bin", "file", b"x" * 5000)])
+    with pytest.raises(UnsafeArchiveError, match="more than 4,000 bytes"):
+        safe_extract(archive, tmp_path / "cache" / "ok", max_bytes=4000)
+    assert safe_extract(archive, tmp_path / "cache" / "ok", max_bytes=5000).is_dir()
+
+
+def test_too_many_members_are_refused(tmp_path):
+    archive = _tar(tmp_path / "many.tar", [(f"f{i}", "file", b"") for i in range(20)])
+    with pytest.raises(UnsafeArchiveError, match="more than 10 members"):
+        safe_extract(archive, tmp_path / "cache" / "many", max_members=10)
