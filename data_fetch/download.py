@@ -113,6 +113,8 @@ def is_cached(target: os.PathLike | str, known_hash: str, full_check: bool = Fal
 def _open_following_redirects(
     session: requests.Session, url: str, headers: dict, timeout, allow_http: bool
 ) -> requests.Response:
+    """GET ``url``, following redirects by hand; with ``allow_http`` (a classroom
+    mirror) only within the mirror's own origin."""
     current = url
     for _ in range(_MAX_REDIRECTS + 1):
         response = session.get(
@@ -122,7 +124,7 @@ def _open_following_redirects(
             return response
         location = urljoin(current, response.headers["Location"])
         response.close()
-        check_redirect_allowed(current, location, allow_http=allow_http)
+        check_redirect_allowed(current, location, allow_http=allow_http, same_origin=allow_http)
         current = location
     raise DownloadError(url, f"more than {_MAX_REDIRECTS} redirects")
 
@@ -270,7 +272,8 @@ def download_file(
     progress : bool
         Show a ``tqdm.auto`` progress bar.
     allow_http : bool
-        Accept plain HTTP to any host (explicit classroom mirror only).
+        The URL is an explicit classroom mirror: accept plain HTTP to it, and
+        follow redirects only within its origin (scheme, host, port).
     keep_partial : bool
         Keep ``<target>.part`` after a network failure so that a later call
         resumes it (default: delete it).

@@ -19,7 +19,9 @@ from .cache import (
     refuse_symlink,
 )
 from .download import DEFAULT_TIMEOUT, download_file, is_cached
-from .errors import DataFetchError, DownloadError, HashMismatchError, OfflineError
+from .errors import (
+    DataFetchError, DownloadError, HashMismatchError, InsecureURLError, OfflineError,
+)
 from .extract import is_extracted, safe_extract
 from .hashing import remove_with_stamp
 from .mirror import copy_verified, mirror_path, mirror_url
@@ -132,8 +134,11 @@ def fetch_file(
     for url, is_mirror in urls:
         try:
             return download_file(url, target, item.hash, allow_http=is_mirror, **options)
-        except (DownloadError, HashMismatchError) as error:
-            level = logging.INFO if is_mirror else logging.WARNING
+        except (DownloadError, HashMismatchError, InsecureURLError) as error:
+            if isinstance(error, InsecureURLError) and not is_mirror:
+                raise
+            level = logging.INFO if is_mirror and isinstance(error, DownloadError) \
+                else logging.WARNING
             logger.log(level, "%s", error)
             errors.append(error)
     raise errors[-1]

@@ -279,3 +279,52 @@ def test_export_never_writes_through_a_planted_link(registry, cache, tmp_path, s
     with pytest.raises(UnsafeCacheError):
         export(tmp_path / "stick", ["tinymnist"], registry=registry, cache_dir=cache, **FAST)
     assert victim.read_bytes() == b"my thesis"
+
+
+# --------------------------------------------------------------------------- issue 20, problem 4
+@pytest.fixture
+def other_host():
+    """A second loopback server standing for another machine (another origin)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_mirror_redirect_to_another_host_is_refused(registry, cache, server, other_host,
+                                                    caplog, assert_clean):
+    base, hits = other_host
+    server.add("/lan/tinymnist/tinymnist.npz", redirect=f"{base}/tinymnist.npz")
+    path = fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"),
+                 **FAST)
+    assert hits == []  # the other host was never contacted
+    assert len(server.requests("/files/tinymnist.npz")) == 1  # the public URL was used
+    assert "redirect" in caplog.text and base in caplog.text
+    assert path.is_file()
+    assert_clean(cache, registry)
+
+
+def test_mirror_redirect_on_the_same_host_is_followed(registry, cache, server, files):
+    server.add("/lan/tinymnist/tinymnist.npz", redirect=server.url("/moved/tinymnist.npz"))
+    server.add("/moved/tinymnist.npz", files.npz())
+    fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"), **FAST)
+    assert len(server.requests("/moved/tinymnist.npz")) == 1
+    assert server.requests("/files/tinymnist.npz") == []
