@@ -21,11 +21,12 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 
-from .errors import CacheNotWritableError, UnsafeCacheError
+from .errors import CacheNotWritableError, RegistryError, UnsafeCacheError
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -39,6 +40,7 @@ __all__ = [
     "mirror_is_url",
     "refuse_symlink",
     "open_cache_file",
+    "check_plain_name",
 ]
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
@@ -46,6 +48,25 @@ OFFLINE_ENV = "COURSE_OFFLINE"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 _TRUE = {"1", "true", "yes", "on"}
 _REAL_SUBDIR = "real"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def check_plain_name(name: str, what: str = "data set name") -> str:
+    """Return ``name`` if it can only mean one file or folder inside its parent.
+
+    A plain name starts with a letter or digit and holds only letters, digits,
+    ``_``, ``-`` and ``.`` (never ``..``): no separator, drive, ``~`` or hidden name.
+
+    Raises
+    ------
+    RegistryError
+        (a ``ValueError``) naming the bad value.
+    """
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or ".." in name:
+        raise RegistryError(
+            f"The {what} {name!r} is not a plain folder name (letters, digits, '_', '-', "
+            "'.'; no '/', '\\' or '..'): it could point outside the cache. Fix the registry.")
+    return name
 
 
 def _course_lib_paths():
@@ -93,8 +114,23 @@ def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
 
 
 def dataset_dir(name: str, cache_dir: os.PathLike | str | None = None) -> Path:
-    """Return ``<cache>/real/<name>``, the folder of one data set (not created)."""
-    return cache_root(cache_dir) / name
+    """Return ``<cache>/real/<name>``, the folder of one data set (not created).
+
+    Raises
+    ------
+    RegistryError
+        If ``name`` is not a plain folder name (see :func:`check_plain_name`).
+    UnsafeCacheError
+        If ``<cache>/real`` or the folder is a symbolic link, or resolves outside the cache.
+    """
+    root = refuse_symlink(cache_root(cache_dir), "cache folder")
+    folder = refuse_symlink(root / check_plain_name(name), "data set folder")
+    real_root = os.path.realpath(root)
+    if not os.path.realpath(folder).startswith(real_root + os.sep):
+        raise UnsafeCacheError(
+            f"The data set folder {folder} resolves outside the cache {root}. Delete it "
+            "and run the command again.")
+    return folder
 
 
 def _probe_write(directory: Path) -> None:

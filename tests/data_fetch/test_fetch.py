@@ -328,3 +328,31 @@ def test_mirror_redirect_on_the_same_host_is_followed(registry, cache, server, f
     fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"), **FAST)
     assert len(server.requests("/moved/tinymnist.npz")) == 1
     assert server.requests("/files/tinymnist.npz") == []
+
+
+# --------------------------------------------------------------------------- issue 20, problem 5
+def test_dataset_folder_must_resolve_inside_the_cache(registry, cache, tmp_path, server):
+    victim = tmp_path / "my-folder"
+    victim.mkdir()
+    (cache / "real").mkdir(parents=True)
+    (cache / "real" / "tinymnist").symlink_to(victim, target_is_directory=True)
+    with pytest.raises(UnsafeCacheError, match="data set folder .* symbolic link"):
+        fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
+    assert list(victim.iterdir()) == [] and server.log == []
+
+
+def test_dataset_dir_refuses_names_with_separators(cache):
+    from data_fetch.cache import dataset_dir
+
+    for name in ("../../escaped", "a/b", ".."):
+        with pytest.raises(ValueError, match="plain folder name"):
+            dataset_dir(name, cache)
+
+
+def test_a_cache_root_behind_a_link_is_allowed(registry, tmp_path, server):
+    """A user may point COURSE_DATA_DIR at a link to a bigger disk."""
+    disk = tmp_path / "big-disk"
+    disk.mkdir()
+    (tmp_path / "link").symlink_to(disk, target_is_directory=True)
+    path = fetch("tinymnist", registry=registry, cache_dir=tmp_path / "link", **FAST)
+    assert path.is_file() and (disk / "real" / "tinymnist" / "tinymnist.npz").is_file()

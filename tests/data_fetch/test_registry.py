@@ -147,3 +147,22 @@ def test_every_registry_url_answers(registry):
                 except requests.RequestException as error:
                     failures.append(f"{url}: {error}")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- issue 20, problem 5
+@pytest.mark.parametrize("name", ["../../../escaped", "a/b", "a\\b", "..", ".", "", ".hidden",
+                                  "x\0y", "C:evil", "~user"])
+def test_dataset_names_that_are_not_plain_folder_names_are_rejected(tmp_path, name):
+    with pytest.raises(RegistryError, match="name"):
+        load_registry(_write(tmp_path, {name: _entry()}))
+
+
+@pytest.mark.parametrize("filename", ["..", ".", "a\0b", ".part", "-rf"])
+def test_file_names_that_are_not_plain_are_rejected(tmp_path, filename):
+    with pytest.raises(RegistryError):
+        load_registry(_write(tmp_path, {"x": _entry(filename=filename)}))
+
+
+def test_every_packaged_name_is_a_plain_folder_name(registry):
+    for spec in registry.values():
+        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", spec.name), spec.name
