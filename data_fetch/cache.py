@@ -19,12 +19,12 @@ Environment variables
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
+
+from course_lib.core.paths import DATA_DIR_ENV, data_dir  # lazy package: no torch imported
 
 from .errors import CacheNotWritableError, RegistryError, UnsafeCacheError
 
@@ -43,7 +43,6 @@ __all__ = [
     "check_plain_name",
 ]
 
-DATA_DIR_ENV = "COURSE_DATA_DIR"
 OFFLINE_ENV = "COURSE_OFFLINE"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 _TRUE = {"1", "true", "yes", "on"}
@@ -69,32 +68,6 @@ def check_plain_name(name: str, what: str = "data set name") -> str:
     return name
 
 
-def _course_lib_paths():
-    """Return the ``course_lib.core.paths`` module, or None if course_lib is absent.
-
-    Importing it is cheap: ``course_lib``'s imports are lazy, so this loads neither
-    PyTorch nor matplotlib.
-    """
-    try:
-        return importlib.import_module("course_lib.core.paths")
-    except ImportError:
-        return None
-
-
-def _default_data_dir() -> Path:
-    """The course data directory: ``course_lib.core.paths.data_dir()`` when available."""
-    paths = _course_lib_paths()
-    if paths is not None and hasattr(paths, "data_dir"):
-        return Path(paths.data_dir())
-    # data_fetch used on its own: the same rule as course_lib.core.paths
-    configured = os.environ.get(DATA_DIR_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
-    cache_home = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(cache_home).expanduser() if cache_home else Path.home() / ".cache"
-    return (base / "ml-medical-course").resolve()
-
-
 def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
     """Return the folder holding real data sets (not created here).
 
@@ -109,7 +82,7 @@ def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
     pathlib.Path
         ``<cache_dir>/real``.
     """
-    base = Path(cache_dir).expanduser() if cache_dir is not None else _default_data_dir()
+    base = Path(cache_dir).expanduser() if cache_dir is not None else data_dir()
     return base / _REAL_SUBDIR
 
 
