@@ -29,7 +29,7 @@ from .registry import DatasetSpec, FileSpec, Registry, load_registry
 
 __all__ = [
     "fetch", "fetch_file", "data_path", "extracted_path", "is_dataset_cached",
-    "cached_names", "resolve_source", "extract_item",
+    "cached_names", "extract_item",
 ]
 
 logger = logging.getLogger(__name__)
@@ -221,60 +221,3 @@ def describe_failure(error: Exception) -> str:
     if isinstance(error, DataFetchError):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-def resolve_source(
-    source: os.PathLike | str,
-    *,
-    loader: str,
-    registry: Registry | None = None,
-    cache_dir: os.PathLike | str | None = None,
-    download: bool = False,
-) -> tuple[Path, DatasetSpec | None]:
-    """Turn a loader's ``source`` argument into a local path.
-
-    Parameters
-    ----------
-    source : str or path-like
-        A registry name (``"dermamnist"``) or an existing local file/folder.
-    loader : str
-        The loader asking (``"medmnist"``, ``"msd"``, ``"ixi"``): a registry
-        entry of another kind is refused.
-    registry, cache_dir
-        As in :func:`fetch`.
-    download : bool
-        Fetch the entry if it is not cached (default False: no hidden downloads).
-
-    Returns
-    -------
-    (pathlib.Path, DatasetSpec or None)
-        The data path and the registry entry (None for a plain path).
-
-    Raises
-    ------
-    OfflineError
-        The entry is not cached and ``download`` is False (the message says
-        how to fetch it).
-    ValueError
-        The entry belongs to another loader.
-    """
-    if not isinstance(source, str) or os.path.exists(source):
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"source={str(source)!r} does not exist.")
-        return path, None
-    registry = load_registry() if registry is None else registry
-    spec = registry[source]
-    if spec.loader != loader:
-        raise ValueError(
-            f"source={source!r} is a {spec.loader or 'plain'} data set; this loader reads "
-            f"{loader} data sets (see `python -m data_fetch list`)."
-        )
-    if download:
-        return fetch(spec.name, registry=registry, cache_dir=cache_dir), spec
-    if not is_dataset_cached(spec, cache_dir):
-        raise OfflineError(
-            f"{spec.name!r} is not in the cache {dataset_dir(spec.name, cache_dir)}. "
-            f"Fetch it with `python -m data_fetch get {spec.name}` (or pass download=True)."
-        )
-    return data_path(spec, cache_dir), spec

@@ -67,7 +67,6 @@ class DatasetSpec:
     citation: tuple[str, ...]
     files: tuple[FileSpec, ...]
     family: str = ""
-    loader: str = ""
     homepage: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -176,7 +175,6 @@ def _parse_dataset(name: str, raw: Mapping[str, Any], sources: Mapping[str, Any]
         citation=citation,
         files=files,
         family=str(raw.get("family", "")),
-        loader=str(raw.get("loader", "")),
         homepage=str(raw.get("homepage", "")),
         raw=types.MappingProxyType(dict(raw)),
     )

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def cli(make_registry, files, cache, capsys):
     registry = make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz(), "loader": "medmnist"},
+        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
         "broken": {"filename": "broken.npz", "body": b"x", "hash": "md5:" + "0" * 32},
     }, fail_first=0)
 
@@ -100,10 +100,10 @@ def test_export(cli, tmp_path):
 
 
 def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "data_fetch", "info", "dermamnsit"],
+    result = subprocess.run([sys.executable, "-m", "data_fetch", "info", "organamnst"],
                             capture_output=True, text=True, cwd=REPO, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert result.returncode == 2 and "Did you mean 'dermamnist'" in result.stderr
+    assert result.returncode == 2 and "Did you mean 'organamnist'" in result.stderr
     result = subprocess.run([sys.executable, "-m", "data_fetch", "list", "--family", "msd"],
                             capture_output=True, text=True, cwd=REPO, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})

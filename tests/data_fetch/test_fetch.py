@@ -21,8 +21,8 @@ FAST = dict(timeout=(2.0, 0.5), retries=1, backoff=0.01, progress=False)
 @pytest.fixture
 def registry(make_registry, files):
     return make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz(), "loader": "medmnist"},
-        "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(), "loader": "msd",
+        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
+        "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(),
                      "extract": True},
     })
 
