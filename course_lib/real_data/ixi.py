@@ -26,6 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
+from course_lib._checks import check_choice
+
 from .source import fetched_path
 from .volumes import RealSubject, load_volume
 
@@ -82,11 +84,12 @@ def ixi_subjects(contrasts: Sequence[str] = ("T1w",), n: int | None = None, *,
     RealDataNotCachedError
         A contrast is not in the cache and ``download`` is False.
     """
-    unknown = [c for c in contrasts if c not in IXI_CONTRASTS]
-    if unknown or not contrasts:
-        raise ValueError(f"contrasts={tuple(contrasts)!r}: choose from {tuple(IXI_CONTRASTS)}.")
-    if sites is not None and set(sites) - set(IXI_SITES):
-        raise ValueError(f"sites={tuple(sites)!r}: choose from {tuple(IXI_SITES)}.")
+    if not contrasts:
+        raise ValueError(f"contrasts is empty; choose from {tuple(IXI_CONTRASTS)}.")
+    for contrast in contrasts:
+        check_choice("each contrast", contrast, IXI_CONTRASTS)
+    for site in sites or ():
+        check_choice("each site", site, IXI_SITES)
     files = {}
     for contrast in contrasts:
         name, suffix = IXI_CONTRASTS[contrast]

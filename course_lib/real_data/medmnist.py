@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib._checks import check_choice
 from course_lib.exceptions import CorruptFileError
 
 from .source import fetched_path
@@ -76,8 +77,7 @@ def medmnist_split(split: str = "train", name: str = "organamnist", n: int | Non
     """
     from data_fetch import load_registry
 
-    if split not in SPLITS:
-        raise ValueError(f"split={split!r}: choose from {SPLITS}.")
+    check_choice("split", split, SPLITS)
     registry = load_registry(registry) if not hasattr(registry, "items") else registry
     path = fetched_path(name, download=download, registry=registry, cache_dir=cache_dir)
     raw = dict(registry[name].raw)

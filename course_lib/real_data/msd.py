@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib._checks import check_choice
 from course_lib.exceptions import CorruptFileError
 
 from .source import fetched_path
@@ -79,8 +80,7 @@ def msd_subjects(task: str, n: int | None = None, *, resolution: float | None = 
         Unknown task.
     RealDataNotCachedError, course_lib.exceptions.CorruptFileError
     """
-    if task not in MSD_TASKS:
-        raise ValueError(f"task={task!r}: choose from {tuple(MSD_TASKS)}.")
+    check_choice("task", task, MSD_TASKS)
     folder = fetched_path(MSD_TASKS[task], download=download, registry=registry,
                           cache_dir=cache_dir)
     root = _task_root(folder)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from course_lib._checks import check_choice
 from course_lib.exceptions import CourseLibError
 
 __all__ = ["DATA_ENV", "CHOICES", "RealDataNotCachedError", "data_source", "use_real_data",
@@ -31,10 +32,7 @@ def data_source() -> str:
         For any other value, naming the choices.
     """
     value = os.environ.get(DATA_ENV, "").strip().lower() or "simulated"
-    if value not in CHOICES:
-        raise ValueError(f"{DATA_ENV}={value!r} is not one of {', '.join(CHOICES)}; unset it "
-                         f"for simulated data or set {DATA_ENV}=real.")
-    return value
+    return check_choice(f"the environment variable {DATA_ENV}", value, CHOICES)
 
 
 def use_real_data() -> bool:

@@ -84,7 +84,7 @@ def test_sites_and_n_select_subjects(registry):
     assert [s.id for s in ixi_subjects(("T1w",), sites=("HH",), download=True,
                                        registry=registry)] == ["IXI012"]
     assert len(ixi_subjects(("T1w",), n=2, registry=registry)) == 2
-    with pytest.raises(ValueError, match="choose from"):
+    with pytest.raises(ValueError, match="must be one of"):
         ixi_subjects(("T1",), registry=registry)
-    with pytest.raises(ValueError, match="choose from"):
+    with pytest.raises(ValueError, match="must be one of"):
         ixi_subjects(("T1w",), sites=("Leeds",), registry=registry)

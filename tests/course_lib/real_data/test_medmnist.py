@@ -41,7 +41,7 @@ def test_splits_are_channels_first_floats_with_int_labels(registry, split):
 
 def test_first_n_and_bad_split(registry):
     assert len(medmnist_split("train", n=5, download=True, registry=registry)) == 5
-    with pytest.raises(ValueError, match="choose from"):
+    with pytest.raises(ValueError, match="must be one of"):
         medmnist_split("training", registry=registry)
 
 

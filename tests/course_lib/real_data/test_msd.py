@@ -88,5 +88,5 @@ def test_damaged_task_description_is_named(registry):
     (folder / "Task04_Hippocampus" / "dataset.json").write_text('{"name": "cut')
     with pytest.raises(CorruptFileError, match="dataset.json"):
         msd_subjects("hippocampus", registry=registry)
-    with pytest.raises(ValueError, match="choose from"):
+    with pytest.raises(ValueError, match="must be one of"):
         msd_subjects("liver", registry=registry)

@@ -19,7 +19,7 @@ def test_real_is_recognised(monkeypatch, value):
 
 def test_anything_else_is_an_error_naming_the_choices(monkeypatch):
     monkeypatch.setenv("COURSE_DATA", "both")
-    with pytest.raises(ValueError, match="simulated, real"):
+    with pytest.raises(ValueError, match="COURSE_DATA must be one of"):
         use_real_data()
 
 
