@@ -15,6 +15,11 @@ Environment variables
     A classroom mirror tried before the public URLs: a folder (USB stick, shared
     drive) or an ``http(s)://`` base URL, laid out as written by
     ``python -m data_fetch export DIR`` (``DIR/<name>/<filename>``).
+
+A shared cache (one ``COURSE_DATA_DIR`` for a classroom) may hold links planted by
+someone else: data set and file names must be plain names (:func:`check_plain_name`),
+data set folders must resolve inside the cache, and no symbolic link in the cache is
+followed (:func:`refuse_symlink`, :func:`open_cache_file`).
 """
 from __future__ import annotations
 

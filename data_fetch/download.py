@@ -3,7 +3,11 @@
 What :func:`download_file` guarantees:
 
 * the file is streamed in 1 MiB chunks to ``<target>.part`` beside the target
-  (constant memory) and hashed on the fly;
+  (constant memory) and hashed on the fly, exactly as sent: ``Accept-Encoding:
+  identity`` is asked for and a ``Content-Encoding`` is never decoded (no expansion
+  on disk); at most ``max_bytes`` (and never more than the free disk space) are written;
+* no symbolic link planted at the target, its ``.part``, ``.verified`` stamp or
+  ``.lock`` is followed (:class:`~data_fetch.errors.UnsafeCacheError`);
 * only a file whose checksum matches is renamed (atomically, ``os.replace``)
   to ``target``: the target name never holds a partial or unverified file;
 * (connect, read) timeouts; transient failures (connection error, timeout,
@@ -12,7 +16,8 @@ What :func:`download_file` guarantees:
   when the server honours it, and restarts from zero otherwise;
 * a per-target lock file (:mod:`filelock`) makes concurrent processes fetch
   the file once: the second waits, then finds the verified file;
-* HTTPS only, never downgraded by a redirect (see :mod:`data_fetch.netpolicy`);
+* HTTPS only, never downgraded by a redirect; a classroom mirror's redirects stay on
+  its own host (see :mod:`data_fetch.netpolicy`);
 * a checksum mismatch deletes the bad download and raises
   :class:`~data_fetch.errors.HashMismatchError`; after any failure the partial
   file is deleted unless ``keep_partial=True`` (then a later call resumes it).
