@@ -1,4 +1,4 @@
-"""Chapter 11's federated experiment: lesion voxels per scanner, clients, Dice per center.
+"""Chapter 11b's federated experiment: lesion voxels per scanner, clients, Dice per center.
 
 The four simulated MS-SEG scanners (:data:`course_lib.simulation.CENTERS`) play the
 hospitals of a cross-silo federation. To keep the chapter within its CPU budget the
@@ -40,7 +40,7 @@ __all__ = ["LESION_BOX_MM", "CenterVoxels", "VoxelBatches", "box_mask", "feature
 
 #: World box (RAS, mm) around the simulated lesions, ``axis -> (start, stop)``: voxel
 #: centres with ``start <= coordinate < stop`` belong to the region (at 2 mm: 64 x 80 x
-#: 38 voxels; it held 93 % of the lesion voxels of chapter 11's 24 simulated subjects).
+#: 38 voxels; it held 93 % of the lesion voxels of 24 simulated subjects, 6 per center, seed 11).
 LESION_BOX_MM = MappingProxyType({"x": (-58.0, 70.0), "y": (-102.0, 58.0), "z": (-24.0, 52.0)})
 
 

@@ -1,4 +1,4 @@
-"""Run federated averaging for a number of rounds (a simulation on one machine).
+"""Run federated averaging for a number of rounds, simulated on one machine (chapter 11b).
 
 Each round: the server sends the global weights to a (possibly random) subset of
 clients; each trains locally and returns a :class:`ClientUpdate`; the server

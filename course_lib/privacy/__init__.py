@@ -29,7 +29,8 @@ __getattr__, __dir__, __all__ = attach(
             'FileOutcome', 'TreeResult', 'deidentify_file', 'deidentify_tree', 'write_atomically'
         ],
         'dp_sgd': [
-            'DPSGD', 'average_by_group', 'clip_per_sample', 'per_sample_gradients', 'poisson_sample', 'private_gradient'
+            'DPSGD', 'average_by_group', 'clip_per_sample', 'per_sample_gradients',
+            'poisson_sample', 'private_gradient'
         ],
         'membership_inference': [
             'dp_advantage_bound', 'dp_tpr_bound', 'membership_advantage', 'per_sample_losses',

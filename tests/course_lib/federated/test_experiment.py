@@ -1,4 +1,4 @@
-"""Tests of course_lib.federated.experiment (chapter 11's per-center voxel data and Dice)."""
+"""Tests of course_lib.federated.experiment (chapter 11b's per-center voxel data and Dice)."""
 from types import SimpleNamespace
 
 import numpy as np
