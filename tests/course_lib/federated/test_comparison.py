@@ -84,3 +84,66 @@ def test_argument_errors():
         train_pooled(model_fn, TRAIN["a"], VAL, checks=1, epochs_per_check=0, **COMMON)
     with pytest.raises(ValueError, match="val_sets is empty"):
         validation_dice(model_fn(), {})
+
+
+def test_choose_check_prefers_the_earliest_near_best_checkpoint():
+    from course_lib.federated.comparison import choose_check
+
+    curve = [0.70, 0.80, 0.795, 0.81, 0.805]
+    assert choose_check(curve) == 4                    # the best
+    assert choose_check(curve, tolerance=0.01) == 2    # earliest within 0.01 of 0.81
+    assert choose_check(curve, tolerance=0.2) == 1
+    assert choose_check([0.5, 0.5]) == 1               # ties: the earlier
+    # a last-digit change of a near-tied later checkpoint does not move the choice
+    assert choose_check([0.70, 0.8292, 0.81, 0.8297], 0.01) == \
+        choose_check([0.70, 0.8292, 0.81, 0.8285], 0.01) == 2
+    with pytest.raises(ValueError, match="tolerance"):
+        choose_check(curve, tolerance=-0.1)
+    with pytest.raises(ValueError, match="non-empty"):
+        choose_check([])
+
+
+def test_tolerance_selects_the_same_checkpoint_as_choose_check():
+    from course_lib.federated.comparison import choose_check
+
+    run = train_pooled(model_fn, TRAIN["a"], VAL, checks=6, epochs_per_check=1, tolerance=0.02,
+                       **COMMON)
+    assert run.chosen_check == choose_check(run.validation_curve, 0.02)
+    assert validation_dice(run.model, VAL) == pytest.approx(
+        run.validation_curve[run.chosen_check - 1])
+
+
+def test_cosine_learning_rate_per_check():
+    from course_lib.federated.comparison import check_learning_rate
+
+    assert [check_learning_rate(0.1, c, 4) for c in (1, 4)] == [0.1, 0.1]   # constant
+    cosine = [check_learning_rate(0.1, c, 4, "cosine") for c in (1, 2, 3, 4)]
+    assert cosine[0] == pytest.approx(0.1) and cosine[2] == pytest.approx(0.05)
+    assert all(a > b > 0 for a, b in zip(cosine, cosine[1:]))
+    with pytest.raises(ValueError, match="schedule"):
+        check_learning_rate(0.1, 1, 4, "step")
+    with pytest.raises(ValueError, match="schedule"):
+        train_fedavg(model_fn, TRAIN, VAL, rounds=1, local_epochs=1, schedule="linear", **COMMON)
+
+
+def test_pooled_cosine_schedule_matches_a_hand_written_loop():
+    """train_pooled with schedule="cosine" = SGD whose lr is set before each check."""
+    import math
+
+    from course_lib.federated.experiment import VoxelBatches
+
+    run = train_pooled(model_fn, TRAIN["a"], VAL, checks=3, epochs_per_check=1, select="last",
+                       schedule="cosine", **COMMON)
+    torch.manual_seed(COMMON["seed"])
+    model = model_fn()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    batches = VoxelBatches(TRAIN["a"], 64, torch.Generator().manual_seed(COMMON["seed"]))
+    for check in range(3):
+        for group in optimizer.param_groups:
+            group["lr"] = 0.05 * 0.5 * (1 + math.cos(math.pi * check / 3))
+        for x, y in batches:
+            optimizer.zero_grad()
+            COMMON["loss_fn"](model(x), y).backward()
+            optimizer.step()
+    for name, tensor in model.state_dict().items():
+        torch.testing.assert_close(run.model.state_dict()[name], tensor)
