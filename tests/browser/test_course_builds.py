@@ -1,6 +1,6 @@
 """Browser-free check of `make student` on the real chapters (its unit tests in
-tests/tools/test_student.py use a synthetic notebook): no solution code, written answer or output
-may reach a student copy, and nothing else may change."""
+tests/course_lib/test_student.py use a synthetic notebook): no solution code and no output may
+reach a student copy, and nothing else may change."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,9 +21,8 @@ def test_student_copies_of_the_chapters(tmp_path):
         original = nbformat.read(path, as_version=4)
         copy = nbformat.read(tmp_path / path.name, as_version=4)
         nbformat.validate(copy)
-        # written answers (markdown cells tagged solution) are left out of student copies
-        kept = [cell for cell in original.cells if not (
-            cell.cell_type == "markdown" and "solution" in cell.metadata.get("tags", []))]
+        kept = [c for c in original.cells   # written answers are left out of student copies
+                if not (c.cell_type == "markdown" and "solution" in c.metadata.get("tags", []))]
         assert len(copy.cells) == len(kept), path.name
         for before, after in zip(kept, copy.cells):
             assert after.cell_type == before.cell_type
