@@ -10,9 +10,8 @@ inference (chapter 11b).
 * Differential privacy: DP-SGD (:class:`DPSGD`, :func:`private_gradient`, with the
   patient as privacy unit through ``groups=``) and its RDP accountant
   (:func:`compute_epsilon`, :func:`noise_for_epsilon`).
-* Membership inference: :func:`membership_advantage`, :func:`tpr_at_fpr`,
-  :func:`per_sample_losses`; what DP promises against it: :func:`dp_tpr_bound`,
-  :func:`dp_advantage_bound`.
+* Membership inference: :func:`membership_advantage`, :func:`tpr_at_fpr`; what DP promises
+  against it: :func:`dp_tpr_bound`, :func:`dp_advantage_bound`.
 """
 from course_lib._lazy import attach
 
@@ -34,8 +33,7 @@ __getattr__, __dir__, __all__ = attach(
             'poisson_sample', 'private_gradient'
         ],
         'membership_inference': [
-            'dp_advantage_bound', 'dp_tpr_bound', 'membership_advantage', 'per_sample_losses',
-            'tpr_at_fpr'
+            'dp_advantage_bound', 'dp_tpr_bound', 'membership_advantage', 'tpr_at_fpr'
         ],
         'nifti_privacy': ['FACE_PLANE', 'face_mask', 'nifti_header_report', 'scrub_nifti_header'],
         'phi_audit': ['LeftoverPHI', 'naive_deidentify', 'remaining_phi'],

@@ -34,14 +34,12 @@ inference attacks from first principles. IEEE S&P. doi:10.1109/SP46214.2022.9833
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 import torch
-from torch import nn
 
-__all__ = ["dp_advantage_bound", "dp_tpr_bound", "membership_advantage", "per_sample_losses",
-           "tpr_at_fpr"]
+__all__ = ["dp_advantage_bound", "dp_tpr_bound", "membership_advantage", "tpr_at_fpr"]
 
 
 def _as_array(values) -> np.ndarray:
@@ -170,38 +168,3 @@ def dp_advantage_bound(epsilon: float, delta: float) -> float:
     if np.isinf(epsilon):
         return 1.0
     return float(min(1.0, (np.expm1(epsilon) + 2.0 * delta) / (np.exp(epsilon) + 1.0)))
-
-
-@torch.no_grad()
-def per_sample_losses(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-                      loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], *,
-                      batch_size: int = 256) -> np.ndarray:
-    """Loss of each example, for :func:`membership_advantage`.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Model (evaluated as given: call ``model.eval()`` first if needed).
-    inputs, targets : torch.Tensor
-        Examples ``(N, ...)`` and their targets ``(N, ...)``, on the model's device.
-    loss_fn : callable
-        Loss with ``reduction="none"`` semantics or any function returning one value
-        per example, e.g. ``nn.CrossEntropyLoss(reduction="none")``; values are
-        averaged over non-batch dimensions.
-    batch_size : int
-        Examples per forward pass.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(N,)`` float64 losses.
-    """
-    out = []
-    for start in range(0, inputs.shape[0], batch_size):
-        values = loss_fn(model(inputs[start:start + batch_size]),
-                         targets[start:start + batch_size])
-        if values.dim() == 0:
-            raise ValueError("loss_fn returned a scalar: use reduction='none' so that each "
-                             "example gets its own loss")
-        out.append(values.reshape(values.shape[0], -1).mean(dim=1).double().cpu())
-    return torch.cat(out).numpy() if out else np.zeros(0)
