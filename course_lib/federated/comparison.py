@@ -60,7 +60,8 @@ class TrainedModel:
     validation_curve : tuple of float
         Mean validation Dice after each check (round), in order.
     chosen_check : int
-        1-based number of the kept check (the first best one).
+        1-based number of the kept check (the earliest within the tolerance of the best,
+        :func:`choose_check`).
     last_state : dict of str to torch.Tensor
         The weights after the last check, to show what the selection rule changes.
     """
