@@ -112,3 +112,20 @@ def test_mask_and_mode_restored():
     assert torch.equal(masked[~mask], torch.zeros(int((~mask).sum())))
     torch.testing.assert_close(masked[mask], full[mask])
     assert ((full > 0) & (full < 1)).all()
+
+
+def test_plain_sequential_of_chapter_02_agrees_with_patch_cnn():
+    """Chapter 02 builds the lecture's network as a plain nn.Sequential, then uses PatchCNN."""
+    torch.manual_seed(0)
+    layers = [torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU()]
+    for _ in range(3):
+        layers += [torch.nn.Conv2d(4, 4, 3, padding=1), torch.nn.ReLU()]
+    layers += [torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(1600, 16), torch.nn.ReLU(),
+               torch.nn.Linear(16, 1)]
+    plain = torch.nn.Sequential(*layers)
+    model = PatchCNN()
+    model.load_state_dict(dict(zip(model.state_dict(), plain.state_dict().values())))
+    x = torch.randn(5, 1, 40, 40)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), plain(x)[:, 0])
+    assert count_parameters(plain) == count_parameters(model) == 26117
