@@ -14,7 +14,7 @@ NB_ENV := COURSE_PROFILE=cpu COURSE_DEVICE=cpu TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASH
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: lab test test-unit test-notebooks test-browser execute student instructor slides benchmarks clean venv
+.PHONY: lab test test-unit test-notebooks test-smoke test-browser execute student instructor slides benchmarks clean venv
 
 venv: $(STAMP)
 
@@ -51,6 +51,11 @@ test-notebooks: $(STAMP)
 # One notebook: make execute NB=notebooks/04_unet_segmentation.ipynb
 execute: $(STAMP)
 	$(NB_ENV) $(PY) -m tools.execute $(or $(NB),$(NOTEBOOKS))
+
+# Every chapter through the gpu profile's code paths (3-D models...) at toy sizes on the CPU:
+# nothing is compared or written back; a failing cell fails the target.
+test-smoke: $(STAMP)
+	$(PY) -m tools.execute --smoke --timeout 600 $(NOTEBOOKS)
 
 student: $(STAMP)
 	$(PY) -m tools.student notebooks build/student

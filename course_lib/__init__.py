@@ -46,7 +46,7 @@ from course_lib._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=["augmentation", "classic", "core", "evaluation", "federated", "generative",
-                "harmonization", "metrics", "models", "privacy", "registration",
+                "geometry", "harmonization", "metrics", "models", "privacy", "registration",
                 "simulation", "transfer", "viz"],
     names={
         "core.device": ["available_devices", "get_device"],

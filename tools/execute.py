@@ -9,6 +9,10 @@ Each notebook runs in a fresh kernel started in its own folder, with
 ``COURSE_PROFILE=cpu`` and ``COURSE_DEVICE=cpu`` so stored outputs are those of the CPU
 profile on any machine. A notebook is rewritten only if it ran without error (atomic
 rename); run records are collected under ``build/run_records/``.
+
+``--smoke`` (``make test-smoke``) runs the *gpu* profile's code paths at toy sizes on the
+CPU (``COURSE_PROFILE=gpu COURSE_SMOKE=1``): every chapter must get through end to end, its
+gates report instead of raising, and nothing is written back to the notebook.
 """
 from __future__ import annotations
 
@@ -26,11 +30,16 @@ from nbclient.exceptions import CellExecutionError
 __all__ = ["execute_notebook"]
 
 CPU_ENVIRONMENT = {"COURSE_PROFILE": "cpu", "COURSE_DEVICE": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
-                   "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+                   "PYTHONWARNINGS": "ignore::DeprecationWarning", "COURSE_SMOKE": "0"}
+SMOKE_ENVIRONMENT = dict(CPU_ENVIRONMENT, COURSE_PROFILE="gpu", COURSE_SMOKE="1")
 
 
-def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = None) -> float:
-    """Execute ``path`` in place and return its wall time in seconds.
+def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = None,
+                     smoke: bool = False) -> float:
+    """Execute ``path`` and return its wall time in seconds.
+
+    In the cpu profile the executed notebook replaces ``path`` (atomically); a smoke run
+    (``smoke=True``) executes the gpu profile's code paths at toy sizes and writes nothing.
 
     Raises
     ------
@@ -39,7 +48,7 @@ def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = N
     """
     path = Path(path).resolve()
     notebook = nbformat.read(path, as_version=4)
-    os.environ.update(CPU_ENVIRONMENT)
+    os.environ.update(SMOKE_ENVIRONMENT if smoke else CPU_ENVIRONMENT)
     if record_dir is not None:
         os.environ["COURSE_RUN_RECORD_DIR"] = str(Path(record_dir).resolve())
     kernel = notebook.metadata.get("kernelspec", {}).get("name", "python3")
@@ -48,6 +57,8 @@ def execute_notebook(path: Path, timeout: int = 900, record_dir: Path | None = N
     started = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - started
+    if smoke:
+        return elapsed
     with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
                                      encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
@@ -61,12 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     parser.add_argument("--record-dir", type=Path, default=Path("build/run_records"))
+    parser.add_argument("--smoke", action="store_true",
+                        help="gpu code paths at toy sizes (COURSE_SMOKE=1); write nothing back")
     args = parser.parse_args(argv)
     failed = []
     for path in args.notebooks:
         try:
-            seconds = execute_notebook(path, args.timeout, args.record_dir)
-            print(f"executed {path} in {seconds:.1f} s")
+            seconds = execute_notebook(path, args.timeout, None if args.smoke else args.record_dir,
+                                       smoke=args.smoke)
+            print(f"{'smoke run of' if args.smoke else 'executed'} {path} in {seconds:.1f} s")
         except CellExecutionError as error:
             failed.append(path)
             print(f"FAILED {path}: {str(error)[-2000:]}", file=sys.stderr)

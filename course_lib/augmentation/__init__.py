@@ -22,7 +22,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=['affine', 'base', 'bias', 'blur', 'compose', 'elastic', 'flip', 'intensity', 'noise', 'previews', 'sample'],
     names={
-        'affine': ['Affine', 'RandomAffine', 'rotation_matrix'],
+        'affine': ['Affine', 'RandomAffine'],
         'base': ['Identity', 'RandomTransform', 'Transform', 'as_numpy_rng'],
         'bias': ['BiasField', 'RandomBiasField', 'bias_field', 'bias_field_terms'],
         'blur': [

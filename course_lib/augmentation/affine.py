@@ -1,13 +1,14 @@
 """Rotation, scaling and translation about the image centre: ``Affine``, ``RandomAffine``.
 
 Convention (voxel space, spatial axes ``0=H, 1=W, 2=D``): the *content* of the image moves
-by the forward map ``x' = M (x - c) + c + t`` with ``M = R diag(s)``, ``c`` the image
-centre ``(n - 1) / 2`` and ``t`` the translation in voxels; a positive translation moves
-the anatomy towards higher indices, ``s > 1`` enlarges it. The output is resampled at
-``x = M^-1 (x' - c - t) + c`` (image: linear, label: nearest). In 2-D a positive angle
-turns axis 0 towards axis 1; in 3-D ``R = R_2 R_1 R_0`` with ``R_k`` a right-handed
-rotation about axis ``k``. Voxel space is not millimetre space: with anisotropic voxels a
-rotation here is not rigid in mm.
+by the forward map ``x' = M (x - c) + c + t`` with ``M = R Z``, ``c`` the image centre
+``(n - 1) / 2`` and ``t`` the translation in voxels; a positive translation moves the
+anatomy towards higher indices, a zoom ``> 1`` enlarges it. The output is resampled at
+``x = M^-1 (x' - c - t) + c`` (image: linear, label: nearest). ``R`` and ``Z`` are the
+lecture's (:func:`course_lib.geometry.linear_part`): in 3-D ``R = Rx Ry Rz`` about axes 0,
+1, 2 with the lecture's signs, in 2-D its ``Rz`` restricted to the plane -- the same
+convention as registration and the simulator. Voxel space is not millimetre space: with
+anisotropic voxels a rotation here is not rigid in mm.
 
 References
 ----------
@@ -22,31 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.geometry import linear_part
+
 from ._warp import warp_sample_matrix
 from .base import RandomTransform, Transform, uniform_range
 from .sample import Sample
 
-__all__ = ["Affine", "RandomAffine", "rotation_matrix"]
-
-
-def rotation_matrix(rotation_deg: Sequence[float]) -> np.ndarray:
-    """Rotation matrix for one angle (2-D, shape (2, 2)) or three angles (3-D, (3, 3))."""
-    angles = np.deg2rad(np.asarray(rotation_deg, dtype=np.float64).ravel())
-    if angles.size == 1:
-        c, s = np.cos(angles[0]), np.sin(angles[0])
-        return np.array([[c, -s], [s, c]])
-    if angles.size != 3:
-        raise ValueError(
-            f"rotation_deg needs 1 angle (2-D) or 3 angles (3-D), got {rotation_deg!r}"
-        )
-    mats = []
-    for axis, a in enumerate(angles):
-        c, s = np.cos(a), np.sin(a)
-        i, j = [(1, 2), (2, 0), (0, 1)][axis]
-        r = np.eye(3)
-        r[i, i], r[i, j], r[j, i], r[j, j] = c, -s, s, c
-        mats.append(r)
-    return mats[2] @ mats[1] @ mats[0]
+__all__ = ["Affine", "RandomAffine"]
 
 
 def _as_tuple(value: float | Sequence[float], name: str) -> tuple[float, ...]:
@@ -125,7 +108,7 @@ class Affine(Transform):
                 f"scale and translation_vox need 1 or {ndim} values for a {ndim}-D sample, "
                 f"got scale={self.scale}, translation_vox={self.translation_vox}"
             )
-        m = rotation_matrix(rot) @ np.diag(scale)
+        m = linear_part(np.deg2rad(rot), scale, 0.0, ndim)
         return m, np.asarray(trans, dtype=np.float64)
 
     def apply(self, sample: Sample) -> Sample:

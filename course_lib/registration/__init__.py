@@ -8,7 +8,9 @@ Conventions (details in :mod:`course_lib.registration.warp`):
 * every transform is a pull-back map fixed world mm -> moving world mm (as in
   ITK/SimpleITK): ``warped(x) = moving(T(x))``;
 * :func:`affine_matrix` composes ``T @ Rx @ Ry @ Rz @ Z @ S`` from the lecture's 12
-  parameters (6 in 2-D) and :func:`decompose_affine` inverts it.
+  parameters (6 in 2-D) and :func:`decompose_affine` inverts it; both live in
+  :mod:`course_lib.geometry`, the one affine convention of the course (simulation and
+  augmentation build their random transforms with it too), and are re-exported here.
 
 Quick start::
 
@@ -22,9 +24,9 @@ from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['affine', 'affine_registration', 'evaluation', 'explorer', 'fields', 'nonlinear_registration', 'pyramid', 'similarity', 'warp'],
+    submodules=['affine_registration', 'evaluation', 'explorer', 'fields', 'nonlinear_registration', 'pyramid', 'similarity', 'warp'],
     names={
-        'affine': [
+        'course_lib.geometry': [
             'affine_matrix', 'affine_matrix_torch', 'apply_affine', 'decompose_affine',
             'identity_params'
         ],

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from course_lib.registration._checks import as_affine
-from course_lib.registration.affine import apply_affine
+from course_lib.geometry import apply_affine
 
 __all__ = ["target_registration_error", "landmark_grid"]
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from course_lib.geometry import affine_matrix
+
 __all__ = ["Deformation", "random_affine", "random_deformation", "bspline_weights"]
 
 #: Ranges of the random affine (stated in the course text).
@@ -141,23 +143,16 @@ class Deformation:
 def random_affine(rng: np.random.Generator, strength: float = 1.0) -> np.ndarray:
     """Random world -> world affine about the MNI origin (near the anterior commissure).
 
-    Rotations are uniform in +-10 deg about each axis, scalings uniform in
-    1 +- 0.10 per axis, translations uniform in +-10 mm per axis; all ranges are
-    multiplied by ``strength``. Returns a ``(4, 4)`` float64 matrix
-    ``T @ R_z @ R_y @ R_x @ S``.
+    The lecture's parameters (:mod:`course_lib.geometry`) are drawn uniformly:
+    translations ``q1..q3`` in +-10 mm, rotations ``q4..q6`` in +-10 deg, zooms ``q7..q9``
+    in 1 +- 0.10, no shear; all ranges are multiplied by ``strength``. Returns the
+    ``(4, 4)`` float64 matrix ``T @ Rx @ Ry @ Rz @ Z`` of
+    :func:`course_lib.geometry.affine_matrix`.
     """
     angles = np.deg2rad(rng.uniform(-ROTATION_DEG, ROTATION_DEG, 3) * strength)
-    scales = 1.0 + rng.uniform(-SCALING, SCALING, 3) * strength
+    zooms = 1.0 + rng.uniform(-SCALING, SCALING, 3) * strength
     shift = rng.uniform(-TRANSLATION_MM, TRANSLATION_MM, 3) * strength
-    cx, cy, cz = np.cos(angles)
-    sx, sy, sz = np.sin(angles)
-    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    out = np.eye(4)
-    out[:3, :3] = rz @ ry @ rx @ np.diag(scales)
-    out[:3, 3] = shift
-    return out
+    return affine_matrix(np.r_[shift, angles, zooms, 0.0, 0.0, 0.0])
 
 
 def _scaling_and_squaring(velocity: np.ndarray, steps: int = 6) -> np.ndarray:

@@ -57,15 +57,16 @@ def test_affine_matches_scipy(sample):
 
 
 def test_affine_conventions_2d():
-    """+90 deg turns axis 0 towards axis 1; translation moves content to higher indices."""
+    """+90 deg turns axis 0 towards -axis 1 (the lecture's R = [[c, s], [-s, c]], as in
+    registration); translation moves content to higher indices."""
     image = torch.zeros(1, 11, 11)
     label = torch.zeros(11, 11, dtype=torch.int64)
     image[0, 8, 5] = 1.0  # 3 voxels from the centre (5, 5) along axis 0
     label[8, 5] = 2
     s = {"image": image, "label": label}
     rot = A.Affine(rotation_deg=90.0)(s)
-    assert torch.nonzero(rot["image"][0] > 0.5).tolist() == [[5, 8]]
-    assert torch.nonzero(rot["label"]).tolist() == [[5, 8]]
+    assert torch.nonzero(rot["image"][0] > 0.5).tolist() == [[5, 2]]
+    assert torch.nonzero(rot["label"]).tolist() == [[5, 2]]
     moved = A.Affine(translation_vox=(-2.0, 1.0))(s)
     assert torch.nonzero(moved["label"]).tolist() == [[6, 6]]
     dot = torch.zeros(1, 11, 11)

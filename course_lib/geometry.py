@@ -1,4 +1,11 @@
-"""The lecture's 12-parameter affine transform (and its 6-parameter 2-D analogue).
+"""Geometry: the lecture's 12-parameter affine transform (chapters 03a/03b), the one affine
+convention of the whole course.
+
+Registration estimates these parameters (:mod:`course_lib.registration`); the data
+simulator draws them to place each simulated head (:mod:`course_lib.simulation.deformation`);
+data augmentation draws them to rotate and zoom training samples
+(:mod:`course_lib.augmentation.affine`). All three build their matrices here, so that a
+rotation ``q4`` means the same thing everywhere.
 
 The lecture ("Transformation Affine") composes a 3-D affine matrix from twelve
 parameters as a product of six homogeneous 4x4 matrices, read left to right::
@@ -45,7 +52,7 @@ import numpy as np
 import torch
 
 __all__ = ["affine_matrix", "affine_matrix_torch", "decompose_affine", "identity_params",
-           "apply_affine"]
+           "apply_affine", "linear_part"]
 
 _N_PARAMS = {3: 12, 2: 6}
 
@@ -264,3 +271,54 @@ def apply_affine(matrix, points) -> np.ndarray:
         raise ValueError(f"points must have {d} coordinates in their last axis to match a "
                          f"{m.shape} matrix, got points of shape {pts.shape}.")
     return pts @ m[:d, :d].T + m[:d, d]
+
+
+def linear_part(rotation_rad=0.0, zoom=1.0, shear=0.0, ndim: int = 3) -> np.ndarray:
+    """The rotation-zoom-shear block ``R @ Z @ S`` of :func:`affine_matrix`, without translation.
+
+    Parameters
+    ----------
+    rotation_rad : float or sequence of float
+        One angle (2-D) or the three angles ``q4, q5, q6`` about x, y, z (3-D), in radians,
+        with the lecture's signs.
+    zoom : float or sequence of float
+        One factor for every axis, or one per axis.
+    shear : float or sequence of float
+        2-D: one shear; 3-D: ``q10, q11, q12`` (a single number is used for all three).
+    ndim : int
+        2 or 3.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(ndim, ndim)`` float64, equal to ``affine_matrix(q)[:ndim, :ndim]`` for the
+        corresponding parameters ``q``.
+
+    Examples
+    --------
+    >>> q = identity_params(3); q[3:6] = 0.1, -0.2, 0.3; q[6:9] = 1.1
+    >>> np.allclose(linear_part((0.1, -0.2, 0.3), 1.1), affine_matrix(q)[:3, :3])
+    True
+    """
+    if ndim not in (2, 3):
+        raise ValueError(f"ndim must be 2 or 3, got {ndim!r}.")
+    n_angles, n_shears = (1, 1) if ndim == 2 else (3, 3)
+
+    def values(value, count, name):
+        arr = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
+        if arr.size == 1:
+            arr = np.repeat(arr, count)
+        if arr.size != count:
+            raise ValueError(f"{name} needs 1 or {count} values for {ndim}-D, got {arr.size}.")
+        return arr
+
+    q = identity_params(ndim)
+    if ndim == 2:
+        q[2] = values(rotation_rad, 1, "rotation_rad")[0]
+        q[3:5] = values(zoom, 2, "zoom")
+        q[5] = values(shear, 1, "shear")[0]
+    else:
+        q[3:6] = values(rotation_rad, n_angles, "rotation_rad")
+        q[6:9] = values(zoom, 3, "zoom")
+        q[9:12] = values(shear, n_shears, "shear")
+    return affine_matrix(q)[:ndim, :ndim]

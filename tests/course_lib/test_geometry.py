@@ -125,3 +125,41 @@ def test_decompose_rejects_singular_and_projective():
     m[3, 0] = 0.1
     with pytest.raises(ValueError, match="last row"):
         decompose_affine(m)
+
+
+def test_registration_simulation_and_augmentation_share_one_convention():
+    """The three former users of an affine (each had its own rotation order) now agree."""
+    from course_lib import registration
+    from course_lib.augmentation import Affine
+    from course_lib.geometry import linear_part
+    from course_lib.simulation.deformation import (ROTATION_DEG, SCALING, TRANSLATION_MM,
+                                                   random_affine)
+
+    # registration re-exports the geometry functions themselves
+    assert registration.affine_matrix is affine_matrix
+    # simulation: the matrix is affine_matrix of the drawn lecture parameters
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    drawn = random_affine(rng_a)
+    angles = np.deg2rad(rng_b.uniform(-ROTATION_DEG, ROTATION_DEG, 3))
+    zooms = 1.0 + rng_b.uniform(-SCALING, SCALING, 3)
+    shift = rng_b.uniform(-TRANSLATION_MM, TRANSLATION_MM, 3)
+    np.testing.assert_allclose(drawn, affine_matrix(np.r_[shift, angles, zooms, 0, 0, 0]))
+    # augmentation: its voxel-space matrix is the lecture's R @ Z
+    for ndim, rotation, zoom in ((3, (5.0, -7.0, 11.0), (1.1, 0.9, 1.05)), (2, (13.0,), (1.2, 0.8))):
+        m, _ = Affine(rotation_deg=rotation, scale=zoom).matrix(ndim)
+        q = identity_params(ndim)
+        if ndim == 3:
+            q[3:6], q[6:9] = np.deg2rad(rotation), zoom
+        else:
+            q[2], q[3:5] = np.deg2rad(rotation[0]), zoom
+        np.testing.assert_allclose(m, affine_matrix(q)[:ndim, :ndim])
+        np.testing.assert_allclose(m, linear_part(np.deg2rad(rotation), zoom, 0.0, ndim))
+
+
+def test_linear_part_checks_its_arguments():
+    from course_lib.geometry import linear_part
+
+    with pytest.raises(ValueError, match="rotation_rad needs 1 or 3"):
+        linear_part((0.1, 0.2), 1.0)
+    with pytest.raises(ValueError, match="ndim"):
+        linear_part(0.1, ndim=4)
