@@ -20,12 +20,16 @@ after nbval's sanitize file has been applied to both sides:
 3. A **float** (a number with a decimal point or an exponent: ``0.943``, ``-1.2e-05``,
    ``2.8e-17``; ``nan`` and ``inf``; numpy's ``1.`` inside ``[...]``) must match the stored
    float within ``|a - b| <= max(abs, rel * max(|a|, |b|))``. ``nan`` matches only ``nan``, an
-   infinity only the same infinity. A float followed by ``%`` is compared as the fraction it
-   prints (``94.3%`` as 0.943), so ``abs`` means the same for percentages and fractions.
+   infinity only the same infinity. A float followed by ``%`` (or `` %``) is compared as the
+   fraction it prints (``94.3%`` as 0.943), so ``abs`` means the same for percentages and
+   fractions.
 
 ``rel`` and ``abs`` come from a *tolerance class* in the config file (``--nbval-tolerance``):
 class ``default`` everywhere, a class named for a notebook in the ``[notebooks]`` table, or the
 class named by a cell tag ``nbval-tol-<class>`` (the tag wins). Every class states ``why``.
+A class may also say ``integers = "tolerant"``: integers in its cells are then compared as
+numbers under the same ``rel``/``abs`` (for counts that a trained network's outputs decide,
+such as "A better in 11/18 pairs" or a number of detected lesions); otherwise they are exact.
 nbval's own markers (``# NBVAL_IGNORE_OUTPUT``, ``nbval-skip``, ``raises-exception``) work as
 before; other outputs (images are not compared; widget JSON) are compared as nbval does.
 """
@@ -66,11 +70,14 @@ _TOKEN = re.compile(rf"""
 """, re.VERBOSE | re.IGNORECASE)
 
 
+_PERCENT = re.compile(r"[ ]?%")  # "94.3%" and "0.16 %"
+
+
 @dataclass(frozen=True)
 class Token:
     """One token of an output: ``kind`` is 'float', 'integer', 'text' or 'newline'.
 
-    ``line`` counts from 1; ``start`` is the offset in the text; ``value`` is set for floats.
+    ``line`` counts from 1; ``start`` is the offset in the text; ``value`` is set for numbers.
     """
 
     kind: str
@@ -91,7 +98,7 @@ def tokenize(text: str) -> list[Token]:
     line, depth = 1, 0
     for match in _TOKEN.finditer(text):
         kind, piece, start = match.lastgroup, match.group(), match.start()
-        percent = text.startswith("%", match.end())
+        percent = _PERCENT.match(text, match.end()) is not None
         if kind == "space":
             continue
         if kind == "newline":
@@ -100,7 +107,7 @@ def tokenize(text: str) -> list[Token]:
             continue
         if kind == "trailing" and depth <= 0:
             # "12." outside brackets ends a sentence: the integer 12, then a full stop.
-            tokens.append(Token("integer", piece[:-1], line, start))
+            tokens.append(Token("integer", piece[:-1], line, start, _number(piece[:-1], False)))
             tokens.append(Token("text", ".", line, match.end() - 1))
             continue
         if kind == "punct":
@@ -108,7 +115,7 @@ def tokenize(text: str) -> list[Token]:
         if kind in ("float", "trailing", "special"):
             tokens.append(Token("float", piece, line, start, _number(piece, percent)))
         elif kind == "integer":
-            tokens.append(Token("integer", piece, line, start))
+            tokens.append(Token("integer", piece, line, start, _number(piece, percent)))
         else:  # dotted labels, words, punctuation
             tokens.append(Token("text", piece, line, start))
     return tokens
@@ -122,6 +129,7 @@ class Tolerance:
     rel: float
     abs: float
     why: str
+    tolerant_integers: bool = False
 
     def allowed(self, stored: float, fresh: float) -> float:
         """The largest difference allowed between ``stored`` and ``fresh``."""
@@ -136,7 +144,8 @@ class Tolerance:
         return abs(stored - fresh) <= self.allowed(stored, fresh)
 
     def __str__(self) -> str:
-        return f"tolerance class '{self.name}' (rel {self.rel:g}, abs {self.abs:g})"
+        integers = ", integers too" if self.tolerant_integers else ""
+        return f"tolerance class '{self.name}' (rel {self.rel:g}, abs {self.abs:g}{integers})"
 
 
 def compare_text(stored: str, fresh: str, tolerance: Tolerance) -> list[str]:
@@ -154,12 +163,13 @@ def compare_text(stored: str, fresh: str, tolerance: Tolerance) -> list[str]:
         return f"\n      stored: {line_a.strip()!r}\n      fresh : {line_b.strip()!r}"
 
     problems: list[str] = []
+    numeric = {"float", "integer"} if tolerance.tolerant_integers else {"float"}
     for a, b in zip(old, new):
-        if a.kind == b.kind == "float":
+        if a.kind in numeric and b.kind in numeric:
             if not tolerance.accepts(a.value, b.value):
                 difference = abs(a.value - b.value)
                 problems.append(
-                    f"line {a.line}: float {a.text} -> {b.text}: |difference| {difference:.3g} > "
+                    f"line {a.line}: {a.kind} {a.text} -> {b.text}: |difference| {difference:.3g} > "
                     f"allowed {tolerance.allowed(a.value, b.value):.3g}" + context(a, b))
         elif a.kind != b.kind or a.text != b.text:
             what = {"integer": "integers", "newline": "line breaks"}.get(
@@ -203,15 +213,20 @@ class ToleranceConfig:
         classes = {}
         for name, entry in data.get("classes", {}).items():
             keys = set(entry)
-            if keys != {"rel", "abs", "why"}:
-                raise ValueError(f"{source}: class '{name}' needs exactly rel, abs and why "
-                                 f"(has {sorted(keys)})")
+            if not {"rel", "abs", "why"} <= keys <= {"rel", "abs", "why", "integers"}:
+                raise ValueError(f"{source}: class '{name}' needs rel, abs and why, and may set "
+                                 f"integers (has {sorted(keys)})")
+            integers = entry.get("integers", "exact")
+            if integers not in ("exact", "tolerant"):
+                raise ValueError(f"{source}: class '{name}': integers must be \"exact\" or "
+                                 f"\"tolerant\" (got {integers!r})")
             rel, absolute, why = entry["rel"], entry["abs"], entry["why"]
             if not all(isinstance(v, (int, float)) and v >= 0 for v in (rel, absolute)):
                 raise ValueError(f"{source}: class '{name}': rel and abs must be numbers >= 0")
             if not isinstance(why, str) or not why.strip():
                 raise ValueError(f"{source}: class '{name}': say why in a non-empty `why`")
-            classes[name] = Tolerance(name, float(rel), float(absolute), why.strip())
+            classes[name] = Tolerance(name, float(rel), float(absolute), why.strip(),
+                                      tolerant_integers=integers == "tolerant")
         if "default" not in classes:
             raise ValueError(f"{source}: define [classes.default] (used where nothing else is named)")
         notebooks = dict(data.get("notebooks", {}))

@@ -104,8 +104,8 @@ def test_float_beyond_tolerance_fails_with_the_numbers_and_the_allowance():
 
 
 def test_floats_within_tolerance_pass_and_alignment_may_change():
-    stored = "CSF:   216.7 mL\nseed spread 0.006\naccuracy 94.3%\n[ 0.  1.]"
-    fresh = "CSF:  216.9 mL\nseed spread 0.007\naccuracy 94.5%\n[-0.   1.]"
+    stored = "CSF:   216.7 mL\nseed spread 0.006\naccuracy 94.3%\n[ 0.  1.]\nfolding 0.16 %"
+    fresh = "CSF:  216.9 mL\nseed spread 0.007\naccuracy 94.5%\n[-0.   1.]\nfolding 0.19 %"
     assert compare_text(stored, fresh, DEFAULT) == []
 
 
@@ -118,6 +118,15 @@ def test_integer_against_float_and_extra_lines_fail():
     assert compare_text("loss 1", "loss 1.0", DEFAULT)
     problems = compare_text("one line\n", "one line\nand another\n", DEFAULT)
     assert problems and "goes on" in problems[-1]
+
+
+def test_tolerant_integers_class_compares_counts_as_numbers_but_keeps_words_exact():
+    trained = Tolerance("trained", rel=0.1, abs=0.05, why="test", tolerant_integers=True)
+    assert compare_text("A better in 11/18 pairs", "A better in 12/18 pairs", trained) == []
+    problems = compare_text("A better in 11/18 pairs", "A better in 15/18 pairs", trained)
+    assert problems and "integer 11 -> 15" in problems[0]
+    assert compare_text("A better in 11/18 pairs", "B better in 11/18 pairs", trained)
+    assert compare_text("A better in 11/18 pairs", "A better in 12/18 pairs", DEFAULT)
 
 
 def test_zero_tolerance_class_is_strict_for_floats():
@@ -160,7 +169,9 @@ def test_cell_tag_wins_over_notebook_which_wins_over_default():
 
 @pytest.mark.parametrize("data, message", [
     ({"classes": {"loose": {"rel": 1, "abs": 1, "why": "x"}}}, "define [classes.default]"),
-    ({"classes": {"default": {"rel": 0.02, "abs": 0.01}}}, "needs exactly rel, abs and why"),
+    ({"classes": {"default": {"rel": 0.02, "abs": 0.01}}}, "needs rel, abs and why"),
+    ({"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": "x", "integers": "loose"}}},
+     'integers must be "exact" or "tolerant"'),
     ({"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": " "}}}, "non-empty `why`"),
     ({"classes": {"default": {"rel": -1, "abs": 0.01, "why": "x"}}}, "numbers >= 0"),
     ({"classes": {"default": {"rel": 0, "abs": 0, "why": "x"}}, "notebooks": {"a.ipynb": "b"}},
