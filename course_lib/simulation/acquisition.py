@@ -37,27 +37,32 @@ from .mr_physics import CONTRASTS, mix_signals, tissue_signals
 __all__ = ["bias_field", "slice_profile", "thick_slices", "rician_noise", "acquire"]
 
 
-def bias_field(shape: tuple[int, int, int], strength: float, rng: np.random.Generator,
+def bias_field(shape: tuple[int, ...], strength: float, rng: np.random.Generator,
                order: int = 3) -> np.ndarray:
-    """Smooth multiplicative field ``exp(b)``, ``(X, Y, Z)`` float32.
+    """Smooth multiplicative field ``exp(b)`` of shape ``shape`` (3-D, or 2-D for a slice), float64.
 
     ``b`` is a random cosine series with frequencies ``0..order-1`` per axis
     (constant term excluded), scaled so that its standard deviation over the
-    field of view is ``strength``. Built separably, so it costs a few ms.
+    field of view is ``strength``. Built separably, so it costs a few ms. The
+    simulator calls it with 3-D shapes; data augmentation (chapter 05) with 2-D
+    slices too.
     """
+    ndim = len(shape)
+    if ndim not in (2, 3):
+        raise ValueError(f"shape must be 2-D or 3-D, got {tuple(shape)}")
     if strength <= 0:
         return np.ones(shape, dtype=np.float32)
     bases = []
     for n in shape:
         s = (np.arange(n) + 0.5) / n
         bases.append(np.stack([np.cos(np.pi * k * s) for k in range(order)], 1).astype(np.float32))
-    damping = 1.0 + np.indices((order,) * 3).sum(0)  # weaker high frequencies
-    coef = rng.standard_normal((order,) * 3).astype(np.float32) / damping
-    coef[0, 0, 0] = 0.0
+    damping = 1.0 + np.indices((order,) * ndim).sum(0)  # weaker high frequencies
+    coef = rng.standard_normal((order,) * ndim).astype(np.float32) / damping
+    coef[(0,) * ndim] = 0.0
     b = np.tensordot(bases[0], coef, axes=(1, 0))
-    b = np.tensordot(b, bases[1], axes=(1, 1))
-    b = np.tensordot(b, bases[2], axes=(1, 1))
-    b *= np.float32(strength / (float(b[::3, ::3, ::3].std()) or 1.0))  # std on a sub-grid
+    for basis in bases[1:]:
+        b = np.tensordot(b, basis, axes=(1, 1))
+    b *= np.float32(strength / (float(b[(slice(None, None, 3),) * ndim].std()) or 1.0))  # sub-grid std
     return np.exp(b, out=b)
 
 

@@ -101,7 +101,7 @@ def test_affine_label_uses_nearest_neighbour(sample2d):
 def test_affine_argument_errors(sample3d):
     with pytest.raises(ValueError, match="scale"):
         A.Affine(scale=0.0)
-    with pytest.raises(ValueError, match="rotation angle"):
+    with pytest.raises(ValueError, match="angle"):
         A.Affine(rotation_deg=(1.0, 2.0))(sample3d)
     with pytest.raises(ValueError, match="padding_mode"):
         A.Affine(padding_mode="wrap")
@@ -115,49 +115,76 @@ def test_elastic_zero_displacement_is_identity(sample):
 
 
 def test_elastic_constant_displacement_is_a_translation(sample):
-    """out(x) = in(x + u): a constant u equals Affine(translation_vox=-u)."""
+    """out(x) = in(x + u); the B-spline weights sum to 1, so constant nodes give a constant u,
+    which equals Affine(translation_vox=-u)."""
     ndim = sample["image"].ndim - 1
     u = np.array([1.0, -2.0, 1.0][:ndim])
-    ctrl = np.broadcast_to(u.reshape((ndim,) + (1,) * ndim), (ndim,) + (3,) * ndim)
+    ctrl = np.broadcast_to(u.reshape((ndim,) + (1,) * ndim), (ndim,) + (5,) * ndim)
     out = A.ElasticDeformation(ctrl)(sample)
     ref = A.Affine(translation_vox=tuple(-u))(sample)
-    torch.testing.assert_close(out["image"], ref["image"], atol=1e-6, rtol=0)
+    torch.testing.assert_close(out["image"], ref["image"], atol=1e-5, rtol=0)
     assert torch.equal(out["label"], ref["label"])
 
 
-def test_dense_displacement_interpolates_control_points():
-    ctrl = np.random.default_rng(0).normal(size=(2, 3, 4))
-    field = A.dense_displacement(ctrl, (21, 31))
+def test_dense_displacement_is_the_cubic_b_spline_of_the_nodes():
+    """Independent reference: scipy's cubic B-spline basis on uniform knots, node i at i."""
+    from scipy.interpolate import BSpline
+
+    ctrl = np.random.default_rng(0).normal(size=(2, 5, 6))
+    shape = (21, 31)
+    field = A.dense_displacement(ctrl, shape)
     assert field.shape == (2, 21, 31)
-    np.testing.assert_allclose(field[:, ::10, ::10], ctrl, atol=1e-12)
-    # smooth: second differences are small compared with the displacements
-    assert np.abs(np.diff(field, 2, axis=1)).max() < 0.05 * np.abs(ctrl).max()
+    basis = []
+    for g, n in zip(ctrl.shape[1:], shape):
+        positions = np.linspace(1.0, g - 2.0, n)       # the image spans nodes 1 .. g-2
+        basis.append(np.nan_to_num(np.stack(
+            [BSpline.basis_element(np.arange(i - 2, i + 3), extrapolate=False)(positions) for i in range(g)],
+            axis=1)))
+    reference = np.einsum("cij,xi,yj->cxy", ctrl, basis[0], basis[1])
+    np.testing.assert_allclose(field, reference, atol=1e-6)
 
 
-def test_random_elastic_matches_unet_recipe(sample2d):
-    t = A.RandomElasticDeformation(num_control_points=3, std_vox=2.0, max_displacement_vox=3.0)
+def test_dense_displacement_uses_the_simulators_b_spline(monkeypatch):
+    """One B-spline code in the library: the simulator's bspline_weights (issue 21)."""
+    import course_lib.augmentation.elastic as elastic
+
+    calls = []
+    original = elastic.bspline_weights
+    monkeypatch.setattr(elastic, "bspline_weights", lambda *a, **k: calls.append(a) or original(*a, **k))
+    A.dense_displacement(np.zeros((3, 4, 5, 6)), (7, 8, 9))
+    assert len(calls) == 3
+
+
+def test_elastic_argument_errors(sample2d):
+    with pytest.raises(ValueError, match=">= 4 nodes"):
+        A.ElasticDeformation(np.zeros((2, 3, 3)))(sample2d)
+    with pytest.raises(ValueError, match="for a 2-D image"):
+        A.ElasticDeformation(np.zeros((3, 4, 4, 4)))(sample2d)
+    with pytest.raises(ValueError, match="num_control_points"):
+        A.RandomElasticDeformation(3)
+
+
+def test_random_elastic_draws_clipped_gaussian_nodes(sample2d):
+    t = A.RandomElasticDeformation(num_control_points=6, std_vox=2.0, max_vox=3.0)
     t(sample2d, rng=0)
-    ctrl = t.last_params["control_displacements"]
-    assert ctrl.shape == (2, 3, 3)
-    assert np.abs(ctrl).max() <= 3.0
+    ctrl = t.last_transform.control_displacements
+    assert ctrl.shape == (2, 6, 6) and np.abs(ctrl).max() <= 3.0
 
 
 def test_near_identity_warps_resample_faithfully(sample):
     """The resampling path itself (no identity shortcut) keeps values to float precision."""
     ndim = sample["image"].ndim - 1
     tiny_rot = A.Affine(rotation_deg=1e-9 if ndim == 2 else (1e-9, 0.0, 0.0))(sample)
-    tiny_elastic = A.ElasticDeformation(np.full((ndim,) + (3,) * ndim, 1e-9))(sample)
+    tiny_elastic = A.ElasticDeformation(np.full((ndim,) + (4,) * ndim, 1e-9))(sample)
     for out in (tiny_rot, tiny_elastic):
         torch.testing.assert_close(out["image"], sample["image"], atol=1e-6, rtol=0)
         assert torch.equal(out["label"], sample["label"])
 
 
-def test_dense_displacement_equals_scipy_spline_on_the_full_grid():
-    ctrl = np.random.default_rng(1).normal(size=(3, 3, 4, 5))
-    shape = (9, 11, 7)
-    field = A.dense_displacement(ctrl, shape)
-    pos = np.meshgrid(*[np.linspace(0, g - 1, n) for n, g in zip(shape, ctrl.shape[1:])],
-                      indexing="ij")
-    for axis in range(3):
-        ref = ndimage.map_coordinates(ctrl[axis], pos, order=3, mode="mirror")
-        np.testing.assert_allclose(field[axis], ref, atol=1e-12)
+def test_random_flip_is_left_right_only_by_default(sample3d):
+    flip = A.RandomFlip()
+    axes = set()
+    for seed in range(20):
+        flip(sample3d, rng=seed)
+        axes.update(flip.last_transform.axes)
+    assert axes == {0}

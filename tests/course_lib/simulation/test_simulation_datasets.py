@@ -1,12 +1,11 @@
-"""Torch datasets over simulated subjects and the subject-level split."""
+"""Voxel tables over simulated subjects and the subject-level split."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from course_lib.simulation.datasets import (PatchDataset, SliceDataset, VoxelFeatureDataset,
-                                            split_subjects)
+from course_lib.simulation.datasets import VoxelFeatureDataset, split_subjects
 
 
 def test_voxel_features(lesion_subject):
@@ -23,48 +22,10 @@ def test_voxel_features(lesion_subject):
     assert np.array_equal(np.bincount(ds.subject_index), [n_brain, n_brain])
 
 
-@pytest.mark.parametrize("target, classes", [("tissue", {0, 1, 2, 3}), ("lesion", {0, 1}),
-                                             ("regions", set(range(8)))])
-def test_slices(lesion_subject, target, classes):
-    ds = SliceDataset([lesion_subject], contrasts=("T1w", "FLAIR"), target=target)
-    image, label = ds[len(ds) // 2]
-    assert image.shape == (2, 112, 128) and image.dtype == torch.float32
-    assert label.shape == (112, 128) and label.dtype == torch.int64
-    assert set(torch.unique(label).tolist()) <= classes
-    assert 40 < len(ds) <= lesion_subject.shape[2]
-    everything = set()
-    for i in range(len(ds)):
-        everything |= set(torch.unique(ds[i][1]).tolist())
-    assert everything == classes
-
-
-def test_tumor_slices(tumor_subject):
-    ds = SliceDataset([tumor_subject], contrasts=("T1ce", "FLAIR"), target="tumor", axis=1)
-    labels = set()
-    for i in range(len(ds)):
-        labels |= set(torch.unique(ds[i][1]).tolist())
-    assert labels == {0, 1, 2, 3}  # BraTS 4 -> 3
-
-
-def test_patches_are_balanced_and_centred(lesion_subject):
-    ds = PatchDataset([lesion_subject], contrasts=("FLAIR", "T1w"), patch_size=40, n_patches=200,
-                      positive_fraction=0.5, seed=1)
-    assert len(ds) == 200 and ds.labels.mean() == 0.5
-    patch, label = ds[0]
-    assert patch.shape == (2, 40, 40) and patch.dtype == torch.float32 and label.dtype == torch.float32
-    for i in range(20):
-        k, x, y, z = ds.centres[i]
-        assert lesion_subject.lesion_mask[x, y, z] == bool(ds.labels[i])
-    # lesion centres are bright on FLAIR
-    centre = np.array([ds[i][0][0, 20, 20].item() for i in range(len(ds))])
-    assert centre[ds.labels == 1].mean() > centre[ds.labels == 0].mean() + 1.0
-    again = PatchDataset([lesion_subject], contrasts=("FLAIR", "T1w"), n_patches=200, seed=1)
-    assert np.array_equal(again.centres, ds.centres)
-
-
-def test_patch_needs_positives(tumor_subject):
-    with pytest.raises(ValueError, match="lesion"):
-        PatchDataset([tumor_subject], contrasts=("FLAIR",), n_patches=10)
+@pytest.mark.parametrize("target, classes", [("lesion", {0, 1}), ("regions", set(range(8)))])
+def test_voxel_targets(lesion_subject, target, classes):
+    ds = VoxelFeatureDataset([lesion_subject], contrasts=("T1w",), target=target)
+    assert set(np.unique(ds.y)) <= classes and len(np.unique(ds.y)) >= len(classes) - 1
 
 
 def test_split_subjects_is_disjoint_and_complete():
@@ -81,6 +42,6 @@ def test_split_subjects_is_disjoint_and_complete():
 
 def test_bad_contrast_or_target(lesion_subject):
     with pytest.raises(ValueError, match="T1ce"):
-        SliceDataset([lesion_subject], contrasts=("T1ce",))
+        VoxelFeatureDataset([lesion_subject], contrasts=("T1ce",))
     with pytest.raises(ValueError, match="target"):
         VoxelFeatureDataset([lesion_subject], target="tumor")
