@@ -19,23 +19,14 @@ access nothing is slower than a plain import.
 """
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
-__all__ = ["attach", "did_you_mean"]
+from course_lib._checks import did_you_mean
 
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` hint for an unknown name, or ``""`` if nothing is close.
-
-    >>> did_you_mean("sefd", ["seed", "fit"])
-    " (did you mean 'seed'?)"
-    """
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+__all__ = ["attach"]
 
 
 def attach(
@@ -75,7 +66,7 @@ def attach(
             full = source if source.startswith("course_lib.") else f"{package}.{source}"
             module: ModuleType = importlib.import_module(full)
             return getattr(module, name)
-        raise AttributeError(f"module {package!r} has no attribute {name!r}"
+        raise AttributeError(f"module {package!r} has no attribute {name!r}."
                              f"{did_you_mean(name, public)}")
 
     def __dir__() -> list[str]:

@@ -15,17 +15,23 @@ Environment variables
     A classroom mirror tried before the public URLs: a folder (USB stick, shared
     drive) or an ``http(s)://`` base URL, laid out as written by
     ``python -m data_fetch export DIR`` (``DIR/<name>/<filename>``).
+
+A shared cache (one ``COURSE_DATA_DIR`` for a classroom) may hold links planted by
+someone else: data set and file names must be plain names (:func:`check_plain_name`),
+data set folders must resolve inside the cache, and no symbolic link in the cache is
+followed (:func:`refuse_symlink`, :func:`open_cache_file`).
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import errno
 import os
-import sys
+import re
 import tempfile
 from pathlib import Path
 
-from .errors import CacheNotWritableError
+from course_lib.core.paths import DATA_DIR_ENV, data_dir  # lazy package: no torch imported
+
+from .errors import CacheNotWritableError, RegistryError, UnsafeCacheError
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -37,39 +43,34 @@ __all__ = [
     "is_offline",
     "mirror_setting",
     "mirror_is_url",
+    "refuse_symlink",
+    "open_cache_file",
+    "check_plain_name",
 ]
 
-DATA_DIR_ENV = "COURSE_DATA_DIR"
 OFFLINE_ENV = "COURSE_OFFLINE"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 _TRUE = {"1", "true", "yes", "on"}
 _REAL_SUBDIR = "real"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
-def _course_lib_paths():
-    """Return the ``course_lib.core.paths`` module, or None if course_lib is absent.
+def check_plain_name(name: str, what: str = "data set name") -> str:
+    """Return ``name`` if it can only mean one file or folder inside its parent.
 
-    Importing it is cheap: ``course_lib``'s imports are lazy, so this loads neither
-    PyTorch nor matplotlib.
+    A plain name starts with a letter or digit and holds only letters, digits,
+    ``_``, ``-`` and ``.`` (never ``..``): no separator, drive, ``~`` or hidden name.
+
+    Raises
+    ------
+    RegistryError
+        (a ``ValueError``) naming the bad value.
     """
-    try:
-        return importlib.import_module("course_lib.core.paths")
-    except ImportError:
-        return None
-
-
-def _default_data_dir() -> Path:
-    """The course data directory: ``course_lib.core.paths.data_dir()`` when available."""
-    paths = _course_lib_paths()
-    if paths is not None and hasattr(paths, "data_dir"):
-        return Path(paths.data_dir())
-    # data_fetch used on its own: the same rule as course_lib.core.paths
-    configured = os.environ.get(DATA_DIR_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
-    cache_home = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(cache_home).expanduser() if cache_home else Path.home() / ".cache"
-    return (base / "ml-medical-course").resolve()
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or ".." in name:
+        raise RegistryError(
+            f"The {what} {name!r} is not a plain folder name (letters, digits, '_', '-', "
+            "'.'; no '/', '\\' or '..'): it could point outside the cache. Fix the registry.")
+    return name
 
 
 def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
@@ -86,13 +87,28 @@ def cache_root(cache_dir: os.PathLike | str | None = None) -> Path:
     pathlib.Path
         ``<cache_dir>/real``.
     """
-    base = Path(cache_dir).expanduser() if cache_dir is not None else _default_data_dir()
+    base = Path(cache_dir).expanduser() if cache_dir is not None else data_dir()
     return base / _REAL_SUBDIR
 
 
 def dataset_dir(name: str, cache_dir: os.PathLike | str | None = None) -> Path:
-    """Return ``<cache>/real/<name>``, the folder of one data set (not created)."""
-    return cache_root(cache_dir) / name
+    """Return ``<cache>/real/<name>``, the folder of one data set (not created).
+
+    Raises
+    ------
+    RegistryError
+        If ``name`` is not a plain folder name (see :func:`check_plain_name`).
+    UnsafeCacheError
+        If ``<cache>/real`` or the folder is a symbolic link, or resolves outside the cache.
+    """
+    root = refuse_symlink(cache_root(cache_dir), "cache folder")
+    folder = refuse_symlink(root / check_plain_name(name), "data set folder")
+    real_root = os.path.realpath(root)
+    if not os.path.realpath(folder).startswith(real_root + os.sep):
+        raise UnsafeCacheError(
+            f"The data set folder {folder} resolves outside the cache {root}. Delete it "
+            "and run the command again.")
+    return folder
 
 
 def _probe_write(directory: Path) -> None:
@@ -152,3 +168,42 @@ def mirror_setting(mirror: os.PathLike | str | None = None) -> str | None:
 def mirror_is_url(mirror: str) -> bool:
     """Return True if the mirror is an ``http://`` or ``https://`` base URL."""
     return mirror.lower().startswith(("http://", "https://"))
+
+
+def refuse_symlink(path: os.PathLike | str, what: str = "cache file") -> Path:
+    """Raise :class:`UnsafeCacheError` if ``path`` is a symbolic link; return it as a Path.
+
+    Checked with ``lstat`` (the link itself, never its target). Writers also open with
+    ``O_NOFOLLOW``, which closes the gap between this check and the open.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise UnsafeCacheError(
+            f"Refusing to use the {what} {path}: it is a symbolic link (to "
+            f"{os.readlink(path)}), which data_fetch never follows because someone sharing "
+            "the cache could point it at your files. Delete the link and run the command again.")
+    return path
+
+
+_MODES = {"rb": os.O_RDONLY, "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+          "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND}
+
+
+def open_cache_file(path: os.PathLike | str, mode: str = "rb"):
+    """Open a cache file (``mode`` ``"rb"``, ``"wb"`` or ``"ab"``) without following a link.
+
+    Raises
+    ------
+    UnsafeCacheError
+        If ``path`` is a symbolic link (checked with ``lstat``, then enforced by
+        ``O_NOFOLLOW`` where the platform has it).
+    """
+    path = refuse_symlink(path)
+    flags = _MODES[mode] | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a link appeared after the check
+            refuse_symlink(path)
+        raise
+    return os.fdopen(handle, mode)

@@ -186,3 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `python -m data_fetch list | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as error:  # anything unforeseen: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(f"error: {type(error).__name__}: {error} (run again with -v for details)",
+              file=sys.stderr)
+        return EXIT_FAILED

@@ -3,7 +3,11 @@
 What :func:`download_file` guarantees:
 
 * the file is streamed in 1 MiB chunks to ``<target>.part`` beside the target
-  (constant memory) and hashed on the fly;
+  (constant memory) and hashed on the fly, exactly as sent: ``Accept-Encoding:
+  identity`` is asked for and a ``Content-Encoding`` is never decoded (no expansion
+  on disk); at most ``max_bytes`` (and never more than the free disk space) are written;
+* no symbolic link planted at the target, its ``.part``, ``.verified`` stamp or
+  ``.lock`` is followed (:class:`~data_fetch.errors.UnsafeCacheError`);
 * only a file whose checksum matches is renamed (atomically, ``os.replace``)
   to ``target``: the target name never holds a partial or unverified file;
 * (connect, read) timeouts; transient failures (connection error, timeout,
@@ -12,7 +16,8 @@ What :func:`download_file` guarantees:
   when the server honours it, and restarts from zero otherwise;
 * a per-target lock file (:mod:`filelock`) makes concurrent processes fetch
   the file once: the second waits, then finds the verified file;
-* HTTPS only, never downgraded by a redirect (see :mod:`data_fetch.netpolicy`);
+* HTTPS only, never downgraded by a redirect; a classroom mirror's redirects stay on
+  its own host (see :mod:`data_fetch.netpolicy`);
 * a checksum mismatch deletes the bad download and raises
   :class:`~data_fetch.errors.HashMismatchError`; after any failure the partial
   file is deleted unless ``keep_partial=True`` (then a later call resumes it).
@@ -32,22 +37,25 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 from filelock import FileLock, Timeout as LockTimeout
 from tqdm.auto import tqdm
 
-from .cache import ensure_writable
+from .cache import ensure_writable, open_cache_file, refuse_symlink
 from .errors import DataFetchError, DownloadError, HashMismatchError
 from .hashing import (
     new_hasher,
     parse_hash,
     remove_with_stamp,
     stamp_is_valid,
+    stamp_path,
     write_stamp,
     hash_matches,
 )
 from .netpolicy import check_redirect_allowed, check_url_allowed
 
-__all__ = ["DEFAULT_TIMEOUT", "download_file", "is_cached", "partial_path", "lock_path"]
+__all__ = ["DEFAULT_TIMEOUT", "download_file", "is_cached", "partial_path", "lock_path",
+           "refuse_planted_links"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +80,31 @@ def lock_path(target: Path) -> Path:
     return target.with_name(target.name + ".lock")
 
 
+def refuse_planted_links(target: Path) -> None:
+    """Refuse ``target`` if it, or its partial file, stamp or lock, is a symbolic link.
+
+    Raises
+    ------
+    UnsafeCacheError
+        Naming the link and how to remove it.
+    """
+    for path in (target, partial_path(target), stamp_path(target), lock_path(target)):
+        refuse_symlink(path)
+
+
 def is_cached(target: os.PathLike | str, known_hash: str, full_check: bool = False) -> bool:
     """Return True if ``target`` exists and has ``known_hash``.
 
     Without ``full_check`` a valid stamp (same size and mtime as when last
     verified) is trusted; otherwise every byte is hashed (and a stamp written).
+
+    Raises
+    ------
+    UnsafeCacheError
+        If the file, its stamp, partial file or lock is a symbolic link.
     """
     target = Path(target)
+    refuse_planted_links(target)
     if not target.is_file():
         return False
     if not full_check and stamp_is_valid(target, known_hash):
@@ -92,6 +118,8 @@ def is_cached(target: os.PathLike | str, known_hash: str, full_check: bool = Fal
 def _open_following_redirects(
     session: requests.Session, url: str, headers: dict, timeout, allow_http: bool
 ) -> requests.Response:
+    """GET ``url``, following redirects by hand; with ``allow_http`` (a classroom
+    mirror) only within the mirror's own origin."""
     current = url
     for _ in range(_MAX_REDIRECTS + 1):
         response = session.get(
@@ -101,7 +129,7 @@ def _open_following_redirects(
             return response
         location = urljoin(current, response.headers["Location"])
         response.close()
-        check_redirect_allowed(current, location, allow_http=allow_http)
+        check_redirect_allowed(current, location, allow_http=allow_http, same_origin=allow_http)
         current = location
     raise DownloadError(url, f"more than {_MAX_REDIRECTS} redirects")
 
@@ -114,9 +142,15 @@ def _content_range_start(response: requests.Response) -> int | None:
         return None
 
 
-def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc):
-    """One attempt. Returns ``(resumed_from, "<alg>:<hex>")``; raises _Retryable."""
-    offset = part.stat().st_size if part.exists() else 0
+def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc,
+                 max_bytes):
+    """One attempt. Returns ``(resumed_from, "<alg>:<hex>", content_encoding)``.
+
+    The body is written exactly as received (``decode_content=False``): a
+    ``Content-Encoding`` the client did not ask for is never expanded on disk.
+    Raises _Retryable for transient failures.
+    """
+    offset = part.lstat().st_size if part.exists() else 0
     headers = {"Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
@@ -127,7 +161,7 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             hasher = new_hasher(algorithm)
             if status == 206 and offset and _content_range_start(response) == offset:
                 mode = "ab"
-                with open(part, "rb") as done:
+                with open_cache_file(part, "rb") as done:
                     for chunk in iter(lambda: done.read(_CHUNK), b""):
                         hasher.update(chunk)
                 logger.info("Resuming %s at byte %d", url, offset)
@@ -140,29 +174,29 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
                 raise _Retryable(f"the server answered HTTP {status} {response.reason}")
             else:
                 raise DownloadError(url, f"the server answered HTTP {status} {response.reason}")
-            length = response.headers.get("Content-Length")
-            encoded = response.headers.get("Content-Encoding", "identity") != "identity"
-            total = offset + int(length) if length and length.isdigit() and not encoded else None
-            if total is not None:
-                free = shutil.disk_usage(part.parent).free
-                if total - offset > free:
-                    raise DataFetchError(
-                        f"Not enough disk space for {url}: {total - offset:,} bytes needed, "
-                        f"{free:,} free in {part.parent}. Free some space or set "
-                        "COURSE_DATA_DIR to a larger disk."
-                    )
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            length = response.headers.get("Content-Length", "")
+            total = offset + int(length) if length.isdigit() else None
+            limit = shutil.disk_usage(part.parent).free + offset
+            if max_bytes is not None:
+                limit = min(limit, max_bytes)
+            if total is not None and total > limit:
+                _too_big(url, total, limit, max_bytes)
             # Keep every byte of a truncated body (so a retry can resume after it);
             # the length is checked below instead.
             response.raw.enforce_content_length = False
-            with open(part, mode) as sink, tqdm(
+            size = offset
+            with open_cache_file(part, mode) as sink, tqdm(
                 total=total, initial=offset, unit="B", unit_scale=True,
                 unit_divisor=1024, desc=desc, disable=not progress, leave=False,
             ) as bar:
-                for chunk in response.iter_content(chunk_size=_CHUNK):
+                for chunk in response.raw.stream(_CHUNK, decode_content=False):
+                    size += len(chunk)
+                    if size > limit:
+                        _too_big(url, size, limit, max_bytes)
                     sink.write(chunk)
                     hasher.update(chunk)
                     bar.update(len(chunk))
-            size = part.stat().st_size
             if total is not None and size != total:
                 raise _Retryable("the connection closed before the whole file arrived "
                                  f"({size:,} of {total:,} bytes)")
@@ -171,11 +205,16 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             url, "the secure (TLS) connection failed, e.g. the certificate could not be "
             "verified (a wrong system clock or a proxy that intercepts HTTPS can cause "
             f"this): {error}") from error
-    except (requests.ConnectionError, requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError) as error:
+    except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as error:
         raise _Retryable(_describe_network_error(error, timeout)) from error
-    return offset, f"{algorithm}:{hasher.hexdigest()}"
+    return offset, f"{algorithm}:{hasher.hexdigest()}", encoding
+
+
+def _too_big(url: str, size: int, limit: int, max_bytes: int | None) -> None:
+    what = "its declared size" if max_bytes is not None and limit == max_bytes else \
+        "the free disk space"
+    raise DownloadError(url, f"the server sent more than {limit:,} bytes ({what}); "
+                             "the partial file was deleted")
 
 
 def _describe_network_error(error: Exception, timeout) -> str:
@@ -184,8 +223,7 @@ def _describe_network_error(error: Exception, timeout) -> str:
         return f"no connection within {timeout[0]} s (connect timeout)"
     if isinstance(error, requests.Timeout) or "timed out" in text:
         return f"the server sent nothing for {timeout[1]} s (read timeout)"
-    if isinstance(error, requests.exceptions.ChunkedEncodingError) or "incompleteread" in text \
-            or "connection broken" in text:
+    if "incompleteread" in text or "connection broken" in text or "protocol" in text:
         return "the connection closed before the whole file arrived"
     return f"the connection failed ({type(error).__name__})"
 
@@ -218,6 +256,7 @@ def download_file(
     keep_partial: bool = False,
     session: requests.Session | None = None,
     lock_timeout: float = -1,
+    max_bytes: int | None = None,
 ) -> Path:
     """Download ``url`` to ``target`` and check its published checksum.
 
@@ -238,7 +277,8 @@ def download_file(
     progress : bool
         Show a ``tqdm.auto`` progress bar.
     allow_http : bool
-        Accept plain HTTP to any host (explicit classroom mirror only).
+        The URL is an explicit classroom mirror: accept plain HTTP to it, and
+        follow redirects only within its origin (scheme, host, port).
     keep_partial : bool
         Keep ``<target>.part`` after a network failure so that a later call
         resumes it (default: delete it).
@@ -246,6 +286,9 @@ def download_file(
         Session to use (a new one is made and closed otherwise).
     lock_timeout : float
         Seconds to wait for another process fetching the same file (-1: forever).
+    max_bytes : int, optional
+        Stop (and delete the partial file) once more bytes than this arrive, e.g.
+        the size a registry declares. The free disk space always bounds a download.
 
     Returns
     -------
@@ -277,7 +320,7 @@ def download_file(
         session = requests.Session() if own else session
         try:
             _download_locked(session, url, target, expected, algorithm, timeout,
-                             retries, backoff, progress, allow_http, keep_partial)
+                             retries, backoff, progress, allow_http, keep_partial, max_bytes)
         finally:
             if own:
                 session.close()
@@ -287,16 +330,16 @@ def download_file(
 
 
 def _download_locked(session, url, target, expected, algorithm, timeout,
-                     retries, backoff, progress, allow_http, keep_partial) -> None:
+                     retries, backoff, progress, allow_http, keep_partial, max_bytes) -> None:
     part = partial_path(target)
     attempt, restarted = 0, False
     try:
         while True:
             attempt += 1
             try:
-                resumed_from, actual = _stream_once(
-                    session, url, part, algorithm, timeout, allow_http, progress, target.name
-                )
+                resumed_from, actual, encoding = _stream_once(
+                    session, url, part, algorithm, timeout, allow_http, progress, target.name,
+                    max_bytes)
             except _Retryable as error:
                 if attempt > retries:
                     kept = str(part) if keep_partial and part.exists() else None
@@ -314,6 +357,12 @@ def _download_locked(session, url, target, expected, algorithm, timeout,
                 restarted = True
                 logger.warning("Resumed download of %s failed its checksum; restarting", url)
                 continue
+            if encoding != "identity":
+                raise DownloadError(url, (
+                    f"the server sent the file with Content-Encoding: {encoding} although "
+                    "identity was asked for; these bytes do not have the published checksum "
+                    f"({expected}) and are not decoded (decoding can expand without bound). "
+                    "Try another mirror or report it"))
             raise HashMismatchError(url, expected, actual)
     except BaseException as error:
         resumable = isinstance(error, KeyboardInterrupt) or (

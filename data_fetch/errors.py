@@ -15,7 +15,9 @@ __all__ = [
     "HashMismatchError",
     "OfflineError",
     "CacheNotWritableError",
+    "ArchiveError",
     "UnsafeArchiveError",
+    "UnsafeCacheError",
 ]
 
 
@@ -132,6 +134,16 @@ class CacheNotWritableError(DataFetchError, PermissionError):
     """The data cache directory cannot be created or written."""
 
 
-class UnsafeArchiveError(DataFetchError, ValueError):
-    """An archive member would be written outside the extraction folder
-    (``../`` path, absolute path, link pointing outside, device file)."""
+class ArchiveError(DataFetchError, ValueError):
+    """An archive cannot be extracted (not a tar or zip file, unreadable, disk full)."""
+
+
+class UnsafeArchiveError(ArchiveError):
+    """An archive member would be written outside the extraction folder (``../`` path,
+    absolute path, link resolving outside, device file) or the archive unpacks to more
+    than its bound (archive bomb)."""
+
+
+class UnsafeCacheError(DataFetchError):
+    """A path of the cache is a symbolic link (or resolves outside the cache): someone
+    else may have planted it, so it is never followed."""

@@ -16,9 +16,12 @@ from filelock import FileLock
 
 from .cache import (
     cache_root, dataset_dir, ensure_writable, is_offline, mirror_is_url, mirror_setting,
+    refuse_symlink,
 )
 from .download import DEFAULT_TIMEOUT, download_file, is_cached
-from .errors import DataFetchError, DownloadError, HashMismatchError, OfflineError
+from .errors import (
+    DataFetchError, DownloadError, HashMismatchError, InsecureURLError, OfflineError,
+)
 from .extract import is_extracted, safe_extract
 from .hashing import remove_with_stamp
 from .mirror import copy_verified, mirror_path, mirror_url
@@ -26,7 +29,7 @@ from .registry import DatasetSpec, FileSpec, Registry, load_registry
 
 __all__ = [
     "fetch", "fetch_file", "data_path", "extracted_path", "is_dataset_cached",
-    "cached_names", "resolve_source",
+    "cached_names", "extract_item",
 ]
 
 logger = logging.getLogger(__name__)
@@ -131,8 +134,11 @@ def fetch_file(
     for url, is_mirror in urls:
         try:
             return download_file(url, target, item.hash, allow_http=is_mirror, **options)
-        except (DownloadError, HashMismatchError) as error:
-            level = logging.INFO if is_mirror else logging.WARNING
+        except (DownloadError, HashMismatchError, InsecureURLError) as error:
+            if isinstance(error, InsecureURLError) and not is_mirror:
+                raise
+            level = logging.INFO if is_mirror and isinstance(error, DownloadError) \
+                else logging.WARNING
             logger.log(level, "%s", error)
             errors.append(error)
     raise errors[-1]
@@ -188,12 +194,19 @@ def fetch(
                              progress=progress, timeout=timeout, retries=retries,
                              backoff=backoff, keep_partial=keep_partial)
         if item.extract:
-            destination = extracted_path(spec, item, cache_dir)
-            if not is_extracted(destination, item.hash):
-                ensure_writable(destination.parent)
-                with FileLock(str(destination) + ".lock"):
-                    safe_extract(archive, destination, archive_hash=item.hash)
+            extract_item(spec, item, archive, cache_dir)
     return data_path(spec, cache_dir)
+
+
+def extract_item(spec: DatasetSpec, item: FileSpec, archive: Path, cache_dir=None) -> Path:
+    """Unpack a verified archive of ``spec`` (once; under a lock) and return the folder."""
+    destination = extracted_path(spec, item, cache_dir)
+    if not is_extracted(destination, item.hash):
+        ensure_writable(destination.parent)
+        lock = refuse_symlink(str(destination) + ".lock", "lock file")
+        with FileLock(str(lock)):
+            safe_extract(archive, destination, archive_hash=item.hash)
+    return destination
 
 
 def cached_names(registry: Registry, cache_dir=None) -> list[str]:
@@ -208,60 +221,3 @@ def describe_failure(error: Exception) -> str:
     if isinstance(error, DataFetchError):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-def resolve_source(
-    source: os.PathLike | str,
-    *,
-    loader: str,
-    registry: Registry | None = None,
-    cache_dir: os.PathLike | str | None = None,
-    download: bool = False,
-) -> tuple[Path, DatasetSpec | None]:
-    """Turn a loader's ``source`` argument into a local path.
-
-    Parameters
-    ----------
-    source : str or path-like
-        A registry name (``"dermamnist"``) or an existing local file/folder.
-    loader : str
-        The loader asking (``"medmnist"``, ``"msd"``, ``"ixi"``): a registry
-        entry of another kind is refused.
-    registry, cache_dir
-        As in :func:`fetch`.
-    download : bool
-        Fetch the entry if it is not cached (default False: no hidden downloads).
-
-    Returns
-    -------
-    (pathlib.Path, DatasetSpec or None)
-        The data path and the registry entry (None for a plain path).
-
-    Raises
-    ------
-    OfflineError
-        The entry is not cached and ``download`` is False (the message says
-        how to fetch it).
-    ValueError
-        The entry belongs to another loader.
-    """
-    if not isinstance(source, str) or os.path.exists(source):
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"source={str(source)!r} does not exist.")
-        return path, None
-    registry = load_registry() if registry is None else registry
-    spec = registry[source]
-    if spec.loader != loader:
-        raise ValueError(
-            f"source={source!r} is a {spec.loader or 'plain'} data set; this loader reads "
-            f"{loader} data sets (see `python -m data_fetch list`)."
-        )
-    if download:
-        return fetch(spec.name, registry=registry, cache_dir=cache_dir), spec
-    if not is_dataset_cached(spec, cache_dir):
-        raise OfflineError(
-            f"{spec.name!r} is not in the cache {dataset_dir(spec.name, cache_dir)}. "
-            f"Fetch it with `python -m data_fetch get {spec.name}` (or pass download=True)."
-        )
-    return data_path(spec, cache_dir), spec

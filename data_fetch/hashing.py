@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from .cache import open_cache_file
 from .errors import RegistryError
 
 __all__ = [
@@ -134,7 +135,8 @@ def write_stamp(path: os.PathLike | str, known_hash: str) -> bool:
     info = path.stat()
     record = {"hash": known_hash, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
     try:
-        stamp_path(path).write_text(json.dumps(record))
+        with open_cache_file(stamp_path(path), "wb") as handle:
+            handle.write(json.dumps(record).encode())
     except OSError:
         return False
     return True

@@ -6,13 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
 from .cache import dataset_dir, ensure_writable
 from .download import DEFAULT_TIMEOUT, is_cached, lock_path
 from .errors import DataFetchError
-from .extract import is_extracted, safe_extract
-from .fetch import cached_names, describe_failure, extracted_path, fetch_file
+from .extract import is_extracted
+from .fetch import cached_names, describe_failure, extract_item, extracted_path, fetch_file
 from .hashing import remove_with_stamp, stamp_path
 from .mirror import copy_verified, write_export_registry
 from .registry import Registry, load_registry
@@ -110,8 +108,7 @@ def verify(
                 destination = extracted_path(spec, item, cache_dir)
                 if not is_extracted(destination, item.hash):
                     if repair:
-                        with FileLock(str(destination) + ".lock"):
-                            safe_extract(target, destination, archive_hash=item.hash)
+                        extract_item(spec, item, target, cache_dir)
                         status, message = "repaired", message + "; extracted again"
                     else:
                         status, message = "corrupted", "archive not (completely) extracted"

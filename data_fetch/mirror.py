@@ -20,8 +20,8 @@ from urllib.parse import quote
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from .cache import ensure_writable
-from .download import is_cached, lock_path, partial_path
+from .cache import ensure_writable, open_cache_file
+from .download import is_cached, lock_path, partial_path, refuse_planted_links
 from .errors import HashMismatchError
 from .hashing import new_hasher, parse_hash, remove_with_stamp, write_stamp
 from .registry import Registry
@@ -65,11 +65,12 @@ def copy_verified(
     source, target = Path(source), Path(target)
     algorithm, digest = parse_hash(known_hash)
     expected = f"{algorithm}:{digest}"
-    if is_cached(target, expected):
+    if is_cached(target, expected):  # refuses planted links first
         return target
     if not source.is_file():
         raise FileNotFoundError(f"{source} is not in the mirror.")
     ensure_writable(target.parent)
+    refuse_planted_links(target)
     part = partial_path(target)
     with FileLock(str(lock_path(target))):
         if is_cached(target, expected):
@@ -77,7 +78,7 @@ def copy_verified(
         remove_with_stamp(target)
         hasher = new_hasher(algorithm)
         try:
-            with open(source, "rb") as reader, open(part, "wb") as writer, tqdm(
+            with open(source, "rb") as reader, open_cache_file(part, "wb") as writer, tqdm(
                 total=source.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
                 desc=target.name, disable=not progress, leave=False,
             ) as bar:

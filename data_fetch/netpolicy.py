@@ -3,7 +3,8 @@
 Plain ``http://`` is accepted only for a loopback host (``127.0.0.1``,
 ``::1``, ``localhost``: the test server, a local proxy) or when the caller
 says the URL is an explicit classroom mirror (``COURSE_DATA_MIRROR``). A
-redirect from ``https://`` to ``http://`` is always refused.
+redirect from ``https://`` to ``http://`` is always refused, and a classroom
+mirror may redirect only within its own origin (scheme, host and port).
 """
 from __future__ import annotations
 
@@ -69,15 +70,32 @@ def check_url_allowed(url: str, allow_http: bool = False) -> str:
     )
 
 
-def check_redirect_allowed(current: str, location: str, allow_http: bool = False) -> str:
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+def check_redirect_allowed(current: str, location: str, allow_http: bool = False,
+                           same_origin: bool = False) -> str:
     """Check a redirect from ``current`` to ``location`` (already absolute).
+
+    Parameters
+    ----------
+    same_origin : bool
+        Refuse a redirect to another scheme, host or port (classroom mirrors:
+        plain HTTP is allowed for the mirror itself, not for where it points).
 
     Raises
     ------
     InsecureURLError
-        If the redirect leaves HTTPS, or the target is not allowed by
-        :func:`check_url_allowed`.
+        If the redirect leaves HTTPS, leaves the origin when ``same_origin``, or the
+        target is not allowed by :func:`check_url_allowed`.
     """
+    if same_origin and _origin(current) != _origin(location):
+        raise InsecureURLError(
+            f"Refusing redirect from the classroom mirror {current} to another host "
+            f"({location}): a mirror must serve its files itself. Fix the mirror or unset "
+            "COURSE_DATA_MIRROR.")
     if urlsplit(current).scheme.lower() == "https" and urlsplit(location).scheme.lower() != "https":
         raise InsecureURLError(
             f"Refusing redirect from {current} to {location}: it would downgrade "

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from .cache import check_plain_name
 from .errors import RegistryError, UnknownDatasetError
 from .hashing import parse_hash
 from .netpolicy import check_url_allowed
@@ -66,7 +67,6 @@ class DatasetSpec:
     citation: tuple[str, ...]
     files: tuple[FileSpec, ...]
     family: str = ""
-    loader: str = ""
     homepage: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -122,10 +122,11 @@ def default_registry_path() -> Path:
 def _parse_file(name: str, raw: Mapping[str, Any], sources: Mapping[str, Any]) -> FileSpec:
     where = f"registry entry {name!r}"
     filename = raw.get("filename")
-    if not isinstance(filename, str) or not filename or filename in (".", ".."):
+    if not isinstance(filename, str) or not filename:
         raise RegistryError(f"{where}: every file needs a 'filename'.")
     if "/" in filename or "\\" in filename:
         raise RegistryError(f"{where}: filename {filename!r} must not contain a directory.")
+    check_plain_name(filename, f"file name in {where}")
     urls = raw.get("urls")
     if isinstance(urls, str) or not urls:
         raise RegistryError(f"{where}: file {filename!r} needs a non-empty list 'urls'.")
@@ -156,6 +157,7 @@ def _parse_file(name: str, raw: Mapping[str, Any], sources: Mapping[str, Any]) -
 
 
 def _parse_dataset(name: str, raw: Mapping[str, Any], sources: Mapping[str, Any]) -> DatasetSpec:
+    check_plain_name(name, "registry data set name")
     missing = [key for key in _REQUIRED_DATASET_FIELDS if key not in raw]
     if missing:
         raise RegistryError(f"registry entry {name!r} lacks {', '.join(missing)}.")
@@ -173,7 +175,6 @@ def _parse_dataset(name: str, raw: Mapping[str, Any], sources: Mapping[str, Any]
         citation=citation,
         files=files,
         family=str(raw.get("family", "")),
-        loader=str(raw.get("loader", "")),
         homepage=str(raw.get("homepage", "")),
         raw=types.MappingProxyType(dict(raw)),
     )

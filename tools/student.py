@@ -6,8 +6,9 @@ Usage::
 
 A code cell tagged ``solution`` becomes a stub that raises
 ``NotImplementedError("Exercise: <title>")``, where the title is the first line of the
-closest markdown cell above it (the exercise statement). Every output and execution count is
-cleared, so students run the chapter themselves.
+closest markdown cell above it (the exercise statement). A markdown cell tagged ``solution``
+(the written answer) is left out. Every output and execution count is cleared, so students
+run the chapter themselves.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def _exercise_title(cells, position: int) -> str:
 def make_student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a student copy of ``notebook`` (the input is not modified)."""
     copy = nbformat.from_dict(notebook)
+    copy.cells = [cell for cell in copy.cells
+                  if not (cell.cell_type == "markdown"
+                          and SOLUTION_TAG in cell.get("metadata", {}).get("tags", []))]
     for position, cell in enumerate(copy.cells):
         if cell.cell_type != "code":
             continue

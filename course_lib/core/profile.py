@@ -38,6 +38,8 @@ class Profile:
         Target wall time of one chapter (150 s for ``cpu``; None means no target).
     smoke : bool
         A smoke run (``COURSE_SMOKE=1``): toy sizes, 2-mm data, gates not enforced.
+    memory_budget_gb : float or None
+        Target peak memory of one chapter (3 GB for ``cpu``; None means no target).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Profile:
     is_3d: bool
     time_budget_s: float | None
     smoke: bool = False
+    memory_budget_gb: float | None = None
 
     def select(self, cpu: Mapping[str, Any], gpu: Mapping[str, Any],
                smoke: Mapping[str, Any] | None = None) -> SimpleNamespace:
@@ -89,7 +92,7 @@ class Profile:
 
 
 _DEFINITIONS = {
-    "cpu": Profile("cpu", resolution=2, is_3d=False, time_budget_s=150.0),
+    "cpu": Profile("cpu", resolution=2, is_3d=False, time_budget_s=150.0, memory_budget_gb=3.0),
     "gpu": Profile("gpu", resolution=1, is_3d=True, time_budget_s=None),
     "full": Profile("full", resolution=1, is_3d=True, time_budget_s=None),
 }
@@ -136,7 +139,7 @@ def smoke_run() -> bool:
 
 
 def _with_smoke(profile: Profile) -> Profile:
-    """The profile itself, or its smoke-run variant (2-mm data, no time budget)."""
+    """The profile itself, or its smoke-run variant (2-mm data, no time or memory budget)."""
     if not smoke_run():
         return profile
-    return replace(profile, resolution=2, time_budget_s=None, smoke=True)
+    return replace(profile, resolution=2, time_budget_s=None, memory_budget_gb=None, smoke=True)

@@ -27,7 +27,7 @@ import torch
 from course_lib.core.device import get_device
 from course_lib.core.profile import Profile, get_profile
 
-__all__ = ["RunRecord", "peak_rss_bytes", "RECORD_DIR_ENV"]
+__all__ = ["RunRecord", "peak_rss_bytes", "RECORD_DIR_ENV", "summarize", "over_budget"]
 
 RECORD_DIR_ENV = "COURSE_RUN_RECORD_DIR"
 _PACKAGES = ("torch", "numpy", "scipy", "nibabel", "nilearn", "scikit-learn", "tensorflow-cpu",
@@ -88,6 +88,7 @@ class RunRecord:
             "wall_time_s": round(time.perf_counter() - self.started, 2),
             "peak_rss_bytes": peak_rss_bytes(),
             "time_budget_s": self.profile.time_budget_s,
+            "memory_budget_gb": self.profile.memory_budget_gb,
             "results": dict(self.results),
         }
         if torch.cuda.is_available():
@@ -127,23 +128,38 @@ def _write_json_atomically(path: Path, data: dict) -> None:
     os.replace(temporary, path)
 
 
+def over_budget(info: dict) -> list[str]:
+    """What in one saved run record exceeds its profile's budget (empty when within it)."""
+    problems = []
+    seconds, budget_s = info["wall_time_s"], info.get("time_budget_s")
+    if budget_s is not None and seconds > budget_s:
+        problems.append(f"wall time {seconds:.1f} s > {budget_s:.0f} s")
+    gigabytes, budget_gb = info["peak_rss_bytes"] / 1e9, info.get("memory_budget_gb")
+    if budget_gb is not None and gigabytes > budget_gb:
+        problems.append(f"peak RSS {gigabytes:.2f} GB > {budget_gb:g} GB")
+    return problems
 
 
-def summarize(directory: Path) -> str:
+def summarize(directory: Path, chapters: list[str] | None = None) -> str:
     """A table of the run records saved in ``directory`` (one line per chapter).
 
-    ``make test`` prints it after nbval, so CI logs show each chapter's wall time and peak
-    memory against the profile's budget.
+    ``make test-notebooks`` prints it after nbval, even when a cell failed, so CI logs show
+    each chapter's wall time and peak memory against the profile's budget. A chapter listed
+    in ``chapters`` without a record (it stopped before its last cell) gets a line saying so.
     """
+    records = {path.stem: json.loads(path.read_text()) for path in Path(directory).glob("*.json")}
     rows = []
-    for path in sorted(Path(directory).glob("*.json")):
-        info = json.loads(path.read_text())
-        budget = info.get("time_budget_s")
-        status = "" if budget is None else ("ok" if info["wall_time_s"] <= budget else "OVER BUDGET")
+    for chapter in sorted(set(records) | set(chapters or [])):
+        info = records.get(chapter)
+        if info is None:
+            rows.append(f"{chapter:<40} no run record (the notebook did not reach its last cell)")
+            continue
+        budgeted = info.get("time_budget_s") is not None or info.get("memory_budget_gb") is not None
+        problems = over_budget(info)
+        status = "" if not budgeted else ("OVER BUDGET: " + "; ".join(problems) if problems else "ok")
         rows.append(f"{info['chapter']:<40} {info['profile']:<5} {info['wall_time_s']:>8.1f} s "
                     f"{info['peak_rss_bytes'] / 1e9:>6.2f} GB  {status}")
     if not rows:
         return f"no run records in {directory}"
     header = f"{'chapter':<40} {'prof.':<5} {'wall time':>10} {'peak RSS':>9}"
     return "\n".join([header, *rows])
-

@@ -13,6 +13,7 @@ module                    contents                                              
                           :class:`MultiHeadSelfAttention`, :class:`TransformerBlock`
 ``vit``                   :class:`ViT`, :func:`attention_rollout`                 10
 ``cnn_classifier``        :class:`CNNClassifier`, :func:`receptive_field`         10
+``compute_cost``          :func:`count_macs` (multiply-accumulates of a forward)  10
 ``transunet``             :class:`TransUNetLite`                                  10
 ``gan``                   DCGAN :class:`Generator` / :class:`Discriminator`,      07a
                           :func:`gan_training_step`
@@ -32,7 +33,7 @@ from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'cyclegan', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
+    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'compute_cost', 'cyclegan', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
     names={
         'attention': [
             'MultiHeadSelfAttention', 'TransformerBlock', 'scaled_dot_product_attention'
@@ -40,6 +41,7 @@ __getattr__, __dir__, __all__ = attach(
         'autoencoders': ['VAE', 'AutoEncoder', 'vae_loss'],
         'checkpoint': ['load_checkpoint', 'save_checkpoint'],
         'cnn_classifier': ['CNNClassifier', 'receptive_field'],
+        'compute_cost': ['count_macs'],
         'cyclegan': ['cyclegan_training_step', 'least_squares_gan_loss'],
         'dense_prediction': ['extract_patches', 'predict_dense', 'to_fully_convolutional'],
         'gan': ['Discriminator', 'Generator', 'dcgan_weights_init', 'gan_training_step'],

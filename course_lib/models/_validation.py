@@ -8,10 +8,11 @@ with an obscure shape error deep inside ``forward``.
 
 from __future__ import annotations
 
-import difflib
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from course_lib._checks import check_choice  # noqa: F401  (re-exported for the models)
 
 
 def check_int(name: str, value: Any, minimum: int = 1, hint: str = "") -> int:
@@ -88,23 +89,6 @@ def check_probability(name: str, value: Any) -> float:
     if not 0.0 <= p < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {p}; use 0.0 to disable dropout.")
     return p
-
-
-def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    """Return ``value`` if it is one of ``choices``; else raise with a suggestion.
-
-    Strings are compared case-sensitively; a close match is suggested
-    ("did you mean ...?") using :func:`difflib.get_close_matches`.
-    """
-    if value in choices:
-        return value
-    suggestion = ""
-    if isinstance(value, str):
-        text_choices = [c for c in choices if isinstance(c, str)]
-        close = difflib.get_close_matches(value.lower(), text_choices, n=1)
-        if close:
-            suggestion = f" Did you mean {close[0]!r}?"
-    raise ValueError(f"{name} must be one of {list(choices)!r}, got {value!r}.{suggestion}")
 
 
 def pair(name: str, value: Any) -> tuple[int, int]:

@@ -1,11 +1,15 @@
-"""A small CNN classifier with a limited receptive field, and receptive fields.
+"""A small CNN classifier, and the receptive field of a conv/pool stack (chapter 10).
 
-Chapter 10 contrasts a CNN with a transformer on a task that needs long-range
-context (e.g. comparing the two hemispheres). The CNN's features each see only
-a window of the image, its *receptive field*; a global average pooling then
+Chapter 10 contrasts CNNs with a transformer on a task that needs long-range
+context (comparing the two hemispheres). A CNN's features each see only a
+window of the image, its *receptive field*; a global average pooling then
 merely averages local evidence, so it cannot compare two regions further
-apart than the receptive field. :func:`receptive_field` computes that window
-for plain convolution/pooling stacks.
+apart than the receptive field. The receptive field grows with depth (each
+``k x k`` layer), pooling (which multiplies the growth of later layers) and
+dilation (a dilated kernel spans more pixels with the same weights).
+:func:`receptive_field` computes that window for plain convolution/pooling
+stacks; :class:`CNNClassifier` builds such stacks, optionally behind a ViT-like
+patch embedding so that a CNN and a ViT can share their first layer.
 """
 
 from __future__ import annotations
@@ -125,15 +129,26 @@ class CNNClassifier(nn.Module):
     n_classes : int
         Number of classes (logits; softmax in the loss).
     channels : sequence of int, default (16, 32, 64)
-        Feature maps of each stage (one ``kernel_size`` convolution + norm +
-        ReLU per stage).
+        Feature maps of each stage (one convolution + norm + ReLU per stage).
     kernel_size : int, default 3
-        Odd convolution kernel size ("same" padding).
-    pooling : bool, default True
-        2x2 max-pooling after every stage except the last (doubles the
-        receptive-field growth per stage).
+        Odd kernel size of the stages ("same" padding); 1 gives 1x1 convolutions,
+        which mix channels but never neighbouring positions.
+    pooling : bool or sequence of bool, default True
+        2x2 max-pooling after a stage. ``True``: after every stage except the
+        last (doubles the receptive-field growth per stage); ``False``: never;
+        a sequence gives one flag per stage.
     norm : {"batch", None}, default "batch"
         Batch normalisation after each convolution.
+    patch_size : int, default 1
+        With ``patch_size = p > 1`` the first stage is a *patch embedding*: a
+        ``p x p`` convolution with stride ``p`` (non-overlapping patches, the
+        first layer of a ViT), so the later stages work on an ``(H/p, W/p)``
+        grid. ``1``: the first stage is an ordinary convolution.
+    dilations : sequence of int, optional
+        Dilation of each stage's convolution (default all 1). A ``k x k``
+        kernel with dilation ``d`` spans ``d (k - 1) + 1`` positions with the
+        same ``k^2`` weights (atrous convolution). The patch embedding, if any,
+        must have dilation 1.
 
     Attributes
     ----------
@@ -144,7 +159,8 @@ class CNNClassifier(nn.Module):
 
     Notes
     -----
-    Shapes: ``(B, C, H, W) -> (B, n_classes)``. The defaults have a receptive
+    Shapes: ``(B, C, H, W) -> (B, n_classes)``; with ``patch_size = p``, ``H``
+    and ``W`` should be multiples of ``p``. The defaults have a receptive
     field of 18 pixels; compare :func:`course_lib.models.count_parameters`
     with the ViT's to match parameter budgets.
 
@@ -153,6 +169,11 @@ class CNNClassifier(nn.Module):
     .. [1] Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning
        applied to document recognition", Proc. IEEE 86, 1998.
        doi:10.1109/5.726791
+    .. [2] F. Yu, V. Koltun, "Multi-scale context aggregation by dilated
+       convolutions", ICLR 2016. arXiv:1511.07122
+    .. [3] L.-C. Chen et al., "DeepLab: semantic image segmentation with deep
+       convolutional nets, atrous convolution, and fully connected CRFs",
+       IEEE TPAMI 40(4), 2018. doi:10.1109/TPAMI.2017.2699184
     """
 
     def __init__(
@@ -161,8 +182,10 @@ class CNNClassifier(nn.Module):
         n_classes: int,
         channels: Sequence[int] = (16, 32, 64),
         kernel_size: int = 3,
-        pooling: bool = True,
+        pooling: bool | Sequence[bool] = True,
         norm: str | None = "batch",
+        patch_size: int = 1,
+        dilations: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         in_channels = check_int("in_channels", in_channels)
@@ -175,23 +198,52 @@ class CNNClassifier(nn.Module):
                 f"use {kernel_size + 1}."
             )
         norm = check_choice("norm", norm, ("batch", None))
+        patch_size = check_int("patch_size", patch_size)
+        if isinstance(pooling, bool):
+            pool_after = tuple(pooling and i < len(channels) - 1 for i in range(len(channels)))
+        else:
+            pool_after = tuple(bool(p) for p in pooling)
+            if len(pool_after) != len(channels):
+                raise ValueError(
+                    f"pooling has {len(pool_after)} flags for {len(channels)} stages; give one "
+                    "per entry of channels, or True/False."
+                )
+        if dilations is None:
+            dilations = (1,) * len(channels)
+        dilations = check_int_tuple("dilations", dilations, hint="e.g. (1, 1, 2).")
+        if len(dilations) != len(channels):
+            raise ValueError(
+                f"dilations has {len(dilations)} entries for {len(channels)} stages; give one "
+                "per entry of channels."
+            )
+        if patch_size > 1 and dilations[0] != 1:
+            raise ValueError(
+                f"the patch embedding (first stage, patch_size={patch_size}) cannot be dilated; "
+                f"set dilations[0] = 1, got {dilations[0]}."
+            )
         self.config = {
             "in_channels": in_channels,
             "n_classes": n_classes,
             "channels": channels,
             "kernel_size": kernel_size,
-            "pooling": bool(pooling),
+            "pooling": pool_after if not isinstance(pooling, bool) else bool(pooling),
             "norm": norm,
+            "patch_size": patch_size,
+            "dilations": dilations,
         }
         layers: list[nn.Module] = []
         c_in = in_channels
-        for i, c in enumerate(channels):
+        for i, (c, d) in enumerate(zip(channels, dilations)):
+            if i == 0 and patch_size > 1:
+                conv = nn.Conv2d(c_in, c, patch_size, stride=patch_size)
+            else:
+                conv = nn.Conv2d(c_in, c, kernel_size, padding=d * (kernel_size // 2), dilation=d)
             layers += [
-                nn.Conv2d(c_in, c, kernel_size, padding=kernel_size // 2),
+                conv,
                 nn.BatchNorm2d(c) if norm == "batch" else nn.Identity(),
                 nn.ReLU(inplace=True),
             ]
-            if pooling and i < len(channels) - 1:
+            if pool_after[i]:
                 layers.append(nn.MaxPool2d(2))
             c_in = c
         self.features = nn.Sequential(*layers)

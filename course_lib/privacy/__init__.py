@@ -22,7 +22,8 @@ __getattr__, __dir__, __all__ = attach(
         'deid_report': ['AppliedAction', 'DeidentificationReport'],
         'dicom_deid': ['DEIDENTIFICATION_METHOD', 'deidentify'],
         'dicom_files': [
-            'FileOutcome', 'TreeResult', 'deidentify_file', 'deidentify_tree', 'write_atomically'
+            'DicomDirError', 'FileOutcome', 'TreeResult', 'deidentify_file', 'deidentify_tree',
+            'is_dicomdir', 'write_atomically'
         ],
         'dp_sgd': [
             'DPSGD', 'clip_per_sample', 'per_sample_gradients', 'poisson_sample', 'private_gradient'

@@ -7,9 +7,11 @@ references stay consistent, and writes each result to a temporary file beside it
 target before renaming it (a crash never leaves a half-written DICOM file).
 
 Output names never reuse input paths: PACS exports name folders after Patient IDs
-(pydicom's ``dicomdirtests`` tree does), which would leak them. A DICOMDIR is not
-copied (its byte offsets point into the old records); rebuild one with
-``pydicom.fileset.FileSet`` if needed.
+(pydicom's ``dicomdirtests`` tree does), which would leak them. A DICOMDIR is never
+de-identified: its ``ReferencedFileID`` paths name patients and its byte offsets point
+into the old records. :func:`deidentify_file` refuses one (:class:`DicomDirError`),
+:func:`deidentify_tree` lists it as skipped; rebuild one for the de-identified files
+with ``pydicom.fileset.FileSet`` if needed.
 """
 from __future__ import annotations
 
@@ -22,13 +24,28 @@ from pathlib import Path
 import pydicom
 from pydicom.errors import InvalidDicomError
 
+from course_lib.exceptions import CourseLibError
 from course_lib.privacy.deid_report import DeidentificationReport
 from course_lib.privacy.dicom_deid import deidentify
 from course_lib.privacy.uid_mapper import UidMapper
 
-__all__ = ["FileOutcome", "TreeResult", "deidentify_file", "deidentify_tree", "write_atomically"]
+__all__ = ["DicomDirError", "FileOutcome", "TreeResult", "deidentify_file", "deidentify_tree",
+           "is_dicomdir", "write_atomically"]
 
 _DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
+_DICOMDIR_FIX = ("de-identify the image files it indexes (deidentify_tree does), then build a "
+                 "new DICOMDIR for them with pydicom.fileset.FileSet")
+
+
+class DicomDirError(CourseLibError, ValueError):
+    """A DICOMDIR (Media Storage Directory) was given where an image file is expected."""
+
+
+def is_dicomdir(dataset: pydicom.Dataset) -> bool:
+    """True for a DICOMDIR: a directory record sequence or the Media Storage Directory class."""
+    meta = getattr(dataset, "file_meta", None) or {}
+    return "DirectoryRecordSequence" in dataset or str(
+        meta.get("MediaStorageSOPClassUID", "")) == _DICOMDIR_CLASS
 
 
 def write_atomically(dataset: pydicom.Dataset, dst: str | os.PathLike) -> Path:
@@ -77,12 +94,21 @@ def deidentify_file(src: str | os.PathLike, dst: str | os.PathLike, *,
     Returns
     -------
     DeidentificationReport
+
+    Raises
+    ------
+    DicomDirError
+        ``src`` is a DICOMDIR: its ``ReferencedFileID`` paths and record offsets would
+        keep identifiers and point into the original files.
     """
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
         raise ValueError(f"dst must differ from src ({src}): never overwrite the original; "
                          "write the de-identified copy elsewhere")
     dataset = pydicom.dcmread(src, force=force)
+    if is_dicomdir(dataset):
+        raise DicomDirError(f"{src} is a DICOMDIR, not an image: its file paths name "
+                            f"patients and its offsets would be stale; {_DICOMDIR_FIX}.")
     clean, report = deidentify(dataset, uid_map=uid_map, date_shift_days=date_shift_days,
                                patient_id=patient_id, keep_private=keep_private)
     write_atomically(clean, dst)
@@ -171,11 +197,9 @@ def deidentify_tree(src_dir: str | os.PathLike, dst_dir: str | os.PathLike, *,
         except (InvalidDicomError, OSError, ValueError) as error:
             result.files.append(FileOutcome(src, None, f"not readable as DICOM: {error}"))
             continue
-        meta = getattr(dataset, "file_meta", None) or {}
-        if "DirectoryRecordSequence" in dataset or str(
-                meta.get("MediaStorageSOPClassUID", "")) == _DICOMDIR_CLASS:
-            result.files.append(FileOutcome(src, None, "DICOMDIR: offsets would be stale; "
-                                                       "rebuild it with pydicom.fileset"))
+        if is_dicomdir(dataset):
+            result.files.append(FileOutcome(src, None, f"DICOMDIR: not de-identified; "
+                                                       f"{_DICOMDIR_FIX}"))
             continue
         original_id = str(dataset.get("PatientID", "")).strip() or "<no Patient ID>"
         if original_id not in result.pseudonyms:

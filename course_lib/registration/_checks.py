@@ -1,28 +1,14 @@
 """Argument checks and conversions shared by the registration subpackage (private)."""
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import torch
+
+from course_lib._checks import check_choice  # noqa: F401  (re-exported for the package)
 
 _MODES = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
           "nearest": "nearest"}
 _PADDINGS = ("zeros", "border", "reflection")
-
-
-def suggest(value: str, options) -> str:
-    """Return ``' Did you mean "x"?'`` when ``value`` is close to one of ``options``."""
-    close = difflib.get_close_matches(str(value), list(options), n=1)
-    return f' Did you mean "{close[0]}"?' if close else ""
-
-
-def check_choice(name: str, value: str, options) -> str:
-    """Return ``value`` if it is one of ``options``, else raise a helpful ValueError."""
-    if value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}."
-                         + suggest(value, options))
-    return value
 
 
 def check_mode(mode: str) -> str:

@@ -33,7 +33,6 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from course_lib.registration._adam import Adam
 from course_lib.registration._checks import (check_choice, default_device,
                                              image_and_affine)
 from course_lib.registration._sampling import LevelSampler, prepare_levels
@@ -238,7 +237,7 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
         for li, (level, n_iter, f) in enumerate(zip(levels, iters, factors)):
             sampler = LevelSampler(level, sampling, rng, keep_grid=metric == "lncc")
             step = lr * f
-            opt = Adam([theta], lr=step)
+            opt = torch.optim.Adam([theta], lr=step)
             best, since_best, done = np.inf, 0, 0
             best_theta = theta.detach().clone()
             for _ in range(n_iter):
@@ -249,6 +248,7 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
                 if value < best:
                     best_theta = theta.detach().clone()
                 opt.step()
+                opt.zero_grad()
                 done += 1
                 result.cost_history.append(value)
                 result.level_history.append(li)
@@ -264,7 +264,8 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
                 if since_best >= patience:
                     step *= 0.5
                     since_best = 0
-                    opt.lr = step
+                    for group in opt.param_groups:
+                        group["lr"] = step
                     if step < min_step * f:
                         break
             with torch.no_grad():  # Adam oscillates: keep the best point seen

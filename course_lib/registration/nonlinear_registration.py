@@ -37,7 +37,6 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from course_lib.registration._adam import Adam
 from course_lib.registration._checks import (check_choice, default_device,
                                              image_and_affine, spacing)
 from course_lib.registration._sampling import LevelSampler, prepare_levels
@@ -188,7 +187,7 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
                                       field_shape)
             param.requires_grad_(True)
             sampler = LevelSampler(level, 1.0, rng, keep_grid=True)
-            opt = Adam([param], lr=lr)
+            opt = torch.optim.Adam([param], lr=lr)
             for _ in range(n_iter):
                 disp = integrate_velocity(param, steps) if model == "svf" else param
                 if ff > 1:
@@ -197,6 +196,7 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
                 loss = loss_fn(fixed_img, moved, mask) + gamma * reg_fn(param, sp)
                 loss.backward()
                 opt.step()
+                opt.zero_grad()
                 hist.append(float(loss.detach()))
                 lev_hist.append(li)
                 if progress:

@@ -266,19 +266,26 @@ def make_asymmetry_dataset(
     slice_index = np.empty(n, dtype=np.int64)
     labels = np.arange(n, dtype=np.int64) % 2
     rng.shuffle(labels)
-    for t in range(n):
-        for _ in range(100):
-            s = int(rng.integers(len(stack)))
-            wm = stack.white_matter[s]
-            mirror = rng.random() < 0.5 if flip else False
-            if mirror:
-                wm = wm[:, ::-1]
+    geometry: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def lesion_sites(s: int, mirror: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate centres, far-pair matrix and first-lesion weights of one background
+        (computed once per slice and orientation: they depend on nothing random)."""
+        if (s, mirror) not in geometry:
+            wm = stack.white_matter[s][:, ::-1] if mirror else stack.white_matter[s]
             both = ndimage.binary_erosion(wm & wm[:, ::-1], structure)
             candidates = np.argwhere(both & left_band[None, :]).astype(float)
             # far[a, b]: lesion b's mirror is far enough from lesion a's mirror position
             gaps = np.linalg.norm(candidates[:, None] - candidates[None], axis=-1)
             far = gaps >= min_shift_px
-            weight = far.sum(1).astype(float)
+            geometry[s, mirror] = (candidates, far, far.sum(1).astype(float))
+        return geometry[s, mirror]
+
+    for t in range(n):
+        for _ in range(100):
+            s = int(rng.integers(len(stack)))
+            mirror = bool(rng.random() < 0.5) if flip else False
+            candidates, far, weight = lesion_sites(s, mirror)
             if weight.any():
                 break
         else:

@@ -17,11 +17,31 @@ Tissue parameters
 -----------------
 Times in ms, PD relative to CSF = 1.
 
-* GM and WM, 1.5 T and 3 T: Stanisz et al. 2005 (tissue at 37 C; WM T1 884 / 1084 ms,
-  GM T1 1124 / 1820 ms, T2 WM 72 / 69 ms, GM 95 / 99 ms at 1.5 / 3 T). In-vivo 3 T
-  values differ (Wansapura et al. 1999: WM T1 832, GM 1331 ms); the review of
-  Bojorquez et al. 2017 shows how widely published brain T1 values vary at 3 T.
-  Our simulator only needs the ordering and field trend, which all sources agree on.
+* GM and WM: *in-vivo* values (earlier versions used the ex-vivo tissue values of
+  Stanisz et al. 2005, whose GM T1 at 3 T, 1820 ms, sits close to the null of the
+  T1w inversion at TI 880 ms and exaggerated the 3 T WM/GM contrast).
+
+  - T1 at 3 T: Wansapura et al. 1999: GM 1331 +- 13 ms, WM 832 +- 10 ms. Marques et al. 2010 (MP2RAGE) agree within
+    3 % (GM 1350, WM 810 ms).
+  - T1 at 1.5 T: Rooney et al. 2007 (cortical GM 1188 ms, WM 656 ms); Wright et al.
+    2008 agree within 2 % (GM 1197, WM 646 ms). 1.5 -> 3 T lengthens T1 by 12 % (GM)
+    and 27 % (WM), close to the 14-30 % Lu et al. 2005 measured in the same
+    subjects at both fields.
+  - T2 at 3 T: Wansapura et al. 1999 (GM 110 +- 2 ms, WM 79.6 +- 0.6 ms).
+  - T2 at 1.5 T: *derived*, not measured: Wansapura's 3 T values times the in-vivo
+    1.5 T / 3 T ratio Cox & Gowland 2010 measured with one method at both fields
+    (frontal GM 87 / 76 ms, WM 80 / 71 ms), giving GM 126 ms and WM 90 ms. Taking a
+    1.5 T study's values directly would mix methods: published in-vivo GM T2 at one
+    field differs by more between methods (76 vs 110 ms at 3 T) than between fields.
+
+  Published in-vivo brain T1 values vary widely with the mapping method (at 3 T,
+  GM 1331-1763 ms: Wansapura 1999, Wright 2008, Rooney 2007; see the review of
+  Bojorquez et al. 2017); the simulator needs values that are in vivo, ordered
+  correctly and that change with field the way in-vivo studies report.
+  Pure-tissue WM/GM T1w signal ratio with the default sequences (PD included; chapter
+  01a prints it): 2.00 at 1.5 T and 1.85 at 3 T (1.27 and 2.38 with the ex-vivo values).
+  The single-inversion formula ignores the MPRAGE readout train, which lowers the
+  contrast of a real MPRAGE.
 * CSF: T1 ~ 4.3 s with little field dependence (Rooney et al. 2007); T2 is well
   above 1 s (we use a round 2000 ms).
 * PD: CSF 1.0, GM 0.86, WM 0.77, the BrainWeb phantom values (Kwan et al. 1999).
@@ -32,18 +52,34 @@ Times in ms, PD relative to CSF = 1.
 
 References
 ----------
-Stanisz GJ, Odrobina EE, Pun J, et al. T1, T2 relaxation and magnetization transfer in
-tissue at 3T. Magn Reson Med 2005;54:507-512. doi:10.1002/mrm.20605
-
 Wansapura JP, Holland SK, Dunn RS, Ball WS. NMR relaxation times in the human brain at
 3.0 tesla. J Magn Reson Imaging 1999;9:531-538.
 doi:10.1002/(SICI)1522-2586(199904)9:4<531::AID-JMRI4>3.0.CO;2-L
 
-Bojorquez JZ, Bricq S, Acquitter C, et al. What are normal relaxation times of tissues
-at 3 T? Magn Reson Imaging 2017;35:69-80. doi:10.1016/j.mri.2016.08.021
-
 Rooney WD, Johnson G, Li X, et al. Magnetic field and tissue dependencies of human brain
 longitudinal 1H2O relaxation in vivo. Magn Reson Med 2007;57:308-318. doi:10.1002/mrm.21122
+
+Wright PJ, Mougin OE, Totman JJ, et al. Water proton T1 measurements in brain tissue at 7, 3,
+and 1.5 T using IR-EPI, IR-TSE, and MPRAGE. MAGMA 2008;21:121-130.
+doi:10.1007/s10334-008-0104-8
+
+Marques JP, Kober T, Krueger G, et al. MP2RAGE, a self bias-field corrected sequence for
+improved segmentation and T1-mapping at high field. NeuroImage 2010;49:1271-1281.
+doi:10.1016/j.neuroimage.2009.10.002
+
+Cox EF, Gowland PA. Simultaneous quantification of T2 and T'2 using a combined gradient
+echo-spin echo sequence at ultrahigh field. Magn Reson Med 2010;64:1440-1445.
+doi:10.1002/mrm.22522 (PMID 20593370)
+
+Lu H, Nagae-Poetscher LM, Golay X, et al. Routine clinical brain MRI sequences for use at
+3.0 Tesla. J Magn Reson Imaging 2005;22:13-22. doi:10.1002/jmri.20356
+
+Stanisz GJ, Odrobina EE, Pun J, et al. T1, T2 relaxation and magnetization transfer in
+tissue at 3T. Magn Reson Med 2005;54:507-512. doi:10.1002/mrm.20605
+(ex vivo; the GM/WM values used before SIMULATION_VERSION 1.1)
+
+Bojorquez JZ, Bricq S, Acquitter C, et al. What are normal relaxation times of tissues
+at 3 T? Magn Reson Imaging 2017;35:69-80. doi:10.1016/j.mri.2016.08.021
 
 Kwan RK-S, Evans AC, Pike GB. MRI simulation-based evaluation of image-processing and
 classification methods. IEEE TMI 1999;18:1085-1097. doi:10.1109/42.816072
@@ -95,10 +131,11 @@ class TissueParameters:
 
 
 def _tissues(field: float) -> Mapping[str, TissueParameters]:
+    # In-vivo GM/WM values; sources and the derivation of the 1.5 T T2 in the module docstring.
     if field == 1.5:
-        gm, wm = TissueParameters(1124.0, 95.0, 0.86), TissueParameters(884.0, 72.0, 0.77)
+        gm, wm = TissueParameters(1188.0, 126.0, 0.86), TissueParameters(656.0, 90.0, 0.77)
     else:
-        gm, wm = TissueParameters(1820.0, 99.0, 0.86), TissueParameters(1084.0, 69.0, 0.77)
+        gm, wm = TissueParameters(1331.0, 110.0, 0.86), TissueParameters(832.0, 79.6, 0.77)
     table = {
         "csf": TissueParameters(4300.0, 2000.0, 1.0),
         "gm": gm,

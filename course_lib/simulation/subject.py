@@ -38,7 +38,7 @@ from .tumors import sample_tumor, tumor_labels
 __all__ = ["Subject", "simulate_subject", "SIMULATION_VERSION", "RATER_POOL_SEED"]
 
 #: Bump when a change alters simulated arrays (invalidates cohort caches).
-SIMULATION_VERSION = "1.1"
+SIMULATION_VERSION = "1.2"
 #: Seed of the fixed pool of rater behaviours (rater k is the same person in every subject).
 RATER_POOL_SEED = 20160921
 _DEFORM, _LESION, _TUMOR, _RATERS, _ACQUIRE = range(5)

@@ -23,6 +23,9 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
+from course_lib.exceptions import CorruptFileError
+from course_lib.nifti import read_nifti
+
 from .deformation import Deformation
 
 __all__ = ["save_subject", "load_subject", "SUBJECT_JSON"]
@@ -37,9 +40,12 @@ def _save(array: np.ndarray, affine: np.ndarray, path: Path) -> None:
     nib.save(image, path)
 
 
+_FIX = ("Delete the subject folder (or the whole cache entry) and simulate it again; "
+        "make_cohort does so by itself for its cache")
+
+
 def _load(path: Path) -> np.ndarray:
-    image = nib.load(path)
-    return np.asarray(image.dataobj)
+    return np.asarray(read_nifti(path, fix=_FIX)[0])
 
 
 def save_subject(subject, directory: str | Path) -> Path:
@@ -98,11 +104,15 @@ def load_subject(directory: str | Path):
     sidecar = directory / SUBJECT_JSON
     if not sidecar.is_file():
         raise FileNotFoundError(f"No {SUBJECT_JSON} in {directory}: not a saved subject.")
-    record = json.loads(sidecar.read_text())
-    files = record["files"]
+    try:
+        record = json.loads(sidecar.read_text())
+        files = record["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise CorruptFileError(sidecar, f"it is not a complete subject record "
+                                        f"({type(error).__name__}: {error})", _FIX) from error
     images = {c: _load(directory / files[c]) for c in record["contrasts"]}
-    coefficients = np.moveaxis(_load(directory / files["deformation"]), -1, 0)
-    node_affine = nib.load(directory / files["deformation"]).affine
+    coefficients, node_affine = read_nifti(directory / files["deformation"], fix=_FIX)
+    coefficients = np.moveaxis(np.asarray(coefficients), -1, 0)
     deformation = Deformation(
         affine=np.array(record["true_affine"], dtype=np.float64),
         coefficients=np.ascontiguousarray(coefficients, dtype=np.float32),

@@ -8,7 +8,8 @@ import textwrap
 import pytest
 
 import course_lib
-from course_lib._lazy import attach, did_you_mean
+from course_lib._checks import did_you_mean
+from course_lib._lazy import attach
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -68,7 +69,7 @@ def test_top_level_names_are_the_library_objects():
 
 
 def test_unknown_name_suggests_the_close_one():
-    with pytest.raises(AttributeError, match="did you mean 'seed_everything'"):
+    with pytest.raises(AttributeError, match="Did you mean 'seed_everything'"):
         course_lib.seed_everyting  # noqa: B018
 
 

@@ -72,6 +72,7 @@ class Route:
     chunk_delay: float = 0.0     # pause between 16 kB chunks
     hold_first: bool = False     # first GET: wait for server.release before the body
     redirect: str | None = None
+    headers: dict = field(default_factory=dict)  # extra response headers
     gets: int = 0
 
 
@@ -145,6 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_response(200)
                 self.send_header("Accept-Ranges", "bytes" if route.ranges else "none")
             self.send_header("Content-Length", str(len(body) - start))
+            for key, value in route.headers.items():
+                self.send_header(key, value)
             self.end_headers()
             if head:
                 return
@@ -252,20 +255,13 @@ def msd_tar_bytes(task="Task99_Tiny", channels=1, shape=(6, 5, 4), n_train=2, se
     return tar_bytes(members)
 
 
-def ixi_tar_bytes(contrast="T1", shape=(5, 6, 4), seed=0) -> bytes:
-    rng = np.random.default_rng(seed)
-    names = [f"IXI00{i}-{site}-000{i}-{contrast}.nii.gz" for i, site in
-             enumerate(("Guys", "HH", "IOP"), start=1)]
-    return tar_bytes({name: nifti_bytes(rng.normal(size=shape).astype(np.float32)) for name in names})
-
-
 @pytest.fixture
 def files():
     """Builders of miniature files in the real formats."""
     from types import SimpleNamespace
 
     return SimpleNamespace(md5=md5, npz=npz_bytes, nifti=nifti_bytes, tar=tar_bytes,
-                           msd_tar=msd_tar_bytes, ixi_tar=ixi_tar_bytes)
+                           msd_tar=msd_tar_bytes)
 
 
 # --------------------------------------------------------------------------- registries
@@ -289,7 +285,6 @@ def make_registry(server, tmp_path):
             datasets[name] = {
                 "title": f"Test {name}", "description": "fixture", "modality": "test",
                 "license": "CC0", "citation": ["fixture"],
-                "loader": entry.pop("loader", ""),
                 "files": [{"filename": filename, "urls": [url],
                            "hash": entry.pop("hash", md5(body)), "source": "fixture",
                            "extract": entry.pop("extract", False)}],

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def cli(make_registry, files, cache, capsys):
     registry = make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz(), "loader": "medmnist"},
+        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
         "broken": {"filename": "broken.npz", "body": b"x", "hash": "md5:" + "0" * 32},
     }, fail_first=0)
 
@@ -100,11 +100,36 @@ def test_export(cli, tmp_path):
 
 
 def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "data_fetch", "info", "dermamnsit"],
+    result = subprocess.run([sys.executable, "-m", "data_fetch", "info", "organamnst"],
                             capture_output=True, text=True, cwd=REPO, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert result.returncode == 2 and "Did you mean 'dermamnist'" in result.stderr
+    assert result.returncode == 2 and "Did you mean 'organamnist'" in result.stderr
     result = subprocess.run([sys.executable, "-m", "data_fetch", "list", "--family", "msd"],
                             capture_output=True, text=True, cwd=REPO, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0 and "msd_hippocampus" in result.stdout
+
+
+def test_unsafe_archive_is_one_line_without_traceback(make_registry, cache, tmp_path):
+    """Issue 20, problem 1: the symlink chain through the real command line."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, target in (("a", "."), ("x", "a/a/a/../.."), ("y", "x/outside")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    registry = make_registry({"chain": {"filename": "chain.tar", "body": buffer.getvalue(),
+                                        "extract": True}})
+    result = subprocess.run(
+        [sys.executable, "-m", "data_fetch", "--registry", str(registry.path),
+         "--cache-dir", str(cache), "-q", "get", "chain"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "chain.tar" in result.stderr
+    assert not list((cache / "real").rglob("x"))

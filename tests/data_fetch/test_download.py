@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from data_fetch.download import download_file, is_cached, partial_path
-from data_fetch.errors import DownloadError, HashMismatchError, InsecureURLError
+from data_fetch.errors import (DownloadError, HashMismatchError, InsecureURLError,
+                               UnsafeCacheError)
 from data_fetch.hashing import stamp_path
 
 FAST = dict(timeout=(2.0, 0.5), retries=2, backoff=0.01, progress=False)
@@ -212,3 +213,59 @@ def test_two_processes_fetch_once(server, tmp_path):
     assert len(server.requests("/f.bin")) == 1
     assert sum("Waiting for another process" in "".join(lines) for lines in stderr) == 1
     assert target.read_bytes() == BODY and not partial_path(target).exists()
+
+
+# --------------------------------------------------------------------------- issue 20, problem 2
+@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
+                         ids=["partial", "entry", "stamp", "lock"])
+def test_symlinks_planted_in_the_cache_are_never_followed(server, tmp_path, planted):
+    """A classmate sharing COURSE_DATA_DIR plants ``f.bin<suffix>`` -> my file."""
+    url = server.add("/f.bin", BODY)
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    target = tmp_path / "c" / "f.bin"
+    target.parent.mkdir()
+    (target.parent / f"f.bin{planted}").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError, match="symbolic link") as info:
+        download_file(url, target, GOOD, **FAST)
+    assert f"f.bin{planted}" in str(info.value) and "\n" not in str(info.value)
+    assert victim.read_bytes() == b"my thesis"
+    assert not target.exists() or target.is_symlink()
+    assert server.requests("/f.bin") == []
+
+
+# --------------------------------------------------------------------------- issue 20, problem 3
+def _gzip_bomb(nbytes: int) -> bytes:
+    import gzip
+
+    return gzip.compress(b"\0" * nbytes, compresslevel=9)
+
+
+def test_unrequested_content_encoding_is_never_decoded(server, tmp_path, assert_clean):
+    """The client asks for identity; a gzip-encoded body (16 kB -> 16 MiB) is kept as
+    sent, fails its checksum and is deleted: it is never expanded on disk."""
+    bomb = _gzip_bomb(16 << 20)
+    assert len(bomb) < 40_000
+    url = server.add("/f.bin", bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(DownloadError, match="Content-Encoding: gzip") as info:
+        download_file(url, tmp_path / "c" / "f.bin", GOOD, **FAST)
+    assert url in str(info.value) and "\n" not in str(info.value)
+    assert server.requests("/f.bin")[0]["sent"] == len(bomb)
+    assert_clean(tmp_path / "c")
+
+
+def test_mislabelled_encoding_of_the_right_bytes_is_accepted(server, tmp_path):
+    """A server that labels a .gz file 'Content-Encoding: gzip' sends the right bytes:
+    their checksum is the published one, so the file is kept exactly as sent."""
+    payload = _gzip_bomb(1 << 20)
+    url = server.add("/f.nii.gz", payload, headers={"Content-Encoding": "gzip"})
+    known = "md5:" + hashlib.md5(payload).hexdigest()
+    target = download_file(url, tmp_path / "f.nii.gz", known, **FAST)
+    assert target.read_bytes() == payload
+
+
+def test_download_larger_than_declared_is_stopped(server, tmp_path, assert_clean):
+    url = server.add("/f.bin", BODY)
+    with pytest.raises(DownloadError, match="more than 100,000 bytes"):
+        download_file(url, tmp_path / "c" / "f.bin", GOOD, max_bytes=100_000, **FAST)
+    assert_clean(tmp_path / "c")

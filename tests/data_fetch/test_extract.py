@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from data_fetch.errors import UnsafeArchiveError
+from data_fetch.errors import ArchiveError, UnsafeArchiveError
 from data_fetch.extract import MARKER_NAME, is_extracted, safe_extract
 
 
@@ -88,15 +88,15 @@ def test_crash_during_extraction_leaves_nothing(tmp_path, monkeypatch):
     ([("link", "sym", "../outside")], "points outside"),
     ([("link", "sym", "/etc/passwd")], "absolute path"),
     ([("sub/link", "sym", "../../outside")], "points outside"),
-    ([("here", "sym", "."), ("here/up", "sym", "..")], "through the symlink"),
-    ([("d", "sym", "sub"), ("d/evil.txt", "file", b"x")], "through the symlink"),
-    ([("hard", "hard", "../../outside")], "points outside"),
-    ([("hard", "hard", "/etc/passwd")], "absolute path"),
+    ([("here", "sym", "."), ("here/up", "sym", "..")], "points outside"),
+    ([("d", "sym", ".."), ("d/evil.txt", "file", b"x")], "points outside"),
+    ([("hard", "hard", "../../outside")], "does not name an earlier member"),
+    ([("hard", "hard", "/etc/passwd")], "does not name an earlier member"),
     ([("pipe", "fifo", None)], "special file"),
 ], ids=["dotdot", "nested-dotdot", "absolute", "symlink-up", "symlink-absolute",
         "symlink-deep", "symlink-chain", "write-through-symlink", "hardlink-up",
         "hardlink-absolute", "fifo"])
-def test_unsafe_tar_is_refused_before_writing_anything(tmp_path, members, message):
+def test_unsafe_tar_is_refused_and_nothing_is_left(tmp_path, members, message, tar_filter):
     archive = _tar(tmp_path / "bad.tar", members)
     destination = tmp_path / "cache" / "bad"
     destination.parent.mkdir()
@@ -127,6 +127,106 @@ def test_good_zip_is_extracted(tmp_path):
 def test_not_an_archive_is_reported(tmp_path):
     path = tmp_path / "plain.bin"
     path.write_bytes(b"just bytes")
-    with pytest.raises(ValueError, match="neither a tar nor a zip"):
+    with pytest.raises(ArchiveError, match="neither a tar nor a zip"):
         safe_extract(path, tmp_path / "cache" / "plain")
     assert not (tmp_path / "cache" / "plain").exists()
+
+
+# --------------------------------------------------------------------------- issue 20, problem 1
+@pytest.fixture(params=["with-data-filter", "without-data-filter"])
+def tar_filter(request, monkeypatch):
+    """Run a test twice: as on Python >= 3.11.4 / 3.12, and as on 3.10.0-3.10.11 /
+    3.11.0-3.11.3, whose ``tarfile`` has no ``data_filter`` (PEP 706)."""
+    if request.param == "without-data-filter":
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    return request.param
+
+
+def _links_leaving(root, boundary):
+    """Symlinks under ``root`` whose real target is not inside ``boundary``."""
+    inside = os.path.realpath(boundary)
+    return [str(path) for path in root.rglob("*") if path.is_symlink()
+            and not os.path.realpath(path).startswith(inside + os.sep)]
+
+
+CHAINS = {
+    # the issue's chain: each link looks inside as text, x resolves two levels above
+    "issue-chain": [("a", "sym", "."), ("x", "sym", "a/a/a/../.."), ("y", "sym", "x/victim"),
+                    ("y/file", "file", b"escaped")],
+    "chain-link-only": [("a", "sym", "."), ("x", "sym", "a/a/a/../..")],
+    "later-link-redirects-earlier": [("s", "sym", "p/q/../.."), ("p", "sym", ".")],
+    "hardlink-to-missing-member": [("h", "hard", "x/../../victim/file")],
+}
+
+
+@pytest.mark.parametrize("members", CHAINS.values(), ids=CHAINS.keys())
+def test_symlink_chains_are_resolved_not_compared_as_text(tmp_path, members, tar_filter):
+    (tmp_path / "victim").mkdir()
+    archive = _tar(tmp_path / "chain.tar", members)
+    destination = tmp_path / "cache" / "chain"
+    destination.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="chain.tar") as info:
+        safe_extract(archive, destination)
+    assert "\n" not in str(info.value)
+    assert list((tmp_path / "victim").iterdir()) == []
+    assert _links_leaving(tmp_path / "cache", tmp_path / "cache") == []
+    _assert_nothing_written(tmp_path, destination)
+
+
+@pytest.mark.parametrize("members, message", [
+    ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
+    ([("link", "sym", "../outside")], "outside"),
+    ([("d", "sym", "sub"), ("d/evil.txt", "file", b"x")], None),
+    ([("pipe", "fifo", None)], "special file"),
+], ids=["dotdot", "symlink-up", "write-through-inner-symlink", "fifo"])
+def test_extraction_is_the_same_with_and_without_data_filter(tmp_path, members, message,
+                                                              tar_filter):
+    archive = _tar(tmp_path / "t.tar", members)
+    destination = tmp_path / "cache" / "t"
+    destination.parent.mkdir()
+    if message is None:  # a link that stays inside is fine, whatever the Python version
+        safe_extract(archive, destination)
+        assert (destination / "sub" / "evil.txt").read_bytes() == b"x"
+        return
+    with pytest.raises(UnsafeArchiveError, match=message):
+        safe_extract(archive, destination)
+    _assert_nothing_written(tmp_path, destination)
+
+
+# --------------------------------------------------------------------------- issue 20, problem 3
+def _bomb_tar_gz(path, nbytes):
+    with tarfile.open(path, "w:gz", compresslevel=9) as tar:
+        info = tarfile.TarInfo("zeros.bin")
+        info.size = nbytes
+        tar.addfile(info, io.BytesIO(b"\0" * nbytes))
+    return path
+
+
+def _bomb_zip(path, nbytes):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as handle:
+        handle.writestr("zeros.bin", b"\0" * nbytes)
+    return path
+
+
+@pytest.mark.parametrize("make", [_bomb_tar_gz, _bomb_zip], ids=["tar.gz", "zip"])
+def test_archive_bombs_are_refused_by_ratio(tmp_path, make, tar_filter):
+    archive = make(tmp_path / ("bomb.tar.gz" if make is _bomb_tar_gz else "bomb.zip"), 32 << 20)
+    assert archive.stat().st_size < 100_000  # ratio > 300
+    destination = tmp_path / "cache" / "bomb"
+    destination.parent.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="unpacks to more than"):
+        safe_extract(archive, destination)
+    _assert_nothing_written(tmp_path, destination)
+
+
+def test_declared_size_bounds_extraction(tmp_path):
+    archive = _tar(tmp_path / "ok.tar", [("a.bin", "file", b"x" * 5000)])
+    with pytest.raises(UnsafeArchiveError, match="more than 4,000 bytes"):
+        safe_extract(archive, tmp_path / "cache" / "ok", max_bytes=4000)
+    assert safe_extract(archive, tmp_path / "cache" / "ok", max_bytes=5000).is_dir()
+
+
+def test_too_many_members_are_refused(tmp_path):
+    archive = _tar(tmp_path / "many.tar", [(f"f{i}", "file", b"") for i in range(20)])
+    with pytest.raises(UnsafeArchiveError, match="more than 10 members"):
+        safe_extract(archive, tmp_path / "cache" / "many", max_members=10)

@@ -10,7 +10,8 @@ import requests
 
 import data_fetch.cache
 from data_fetch import export, fetch, verify
-from data_fetch.errors import CacheNotWritableError, OfflineError, UnknownDatasetError
+from data_fetch.errors import (CacheNotWritableError, OfflineError, UnknownDatasetError,
+                               UnsafeCacheError)
 from data_fetch.extract import MARKER_NAME
 from data_fetch.fetch import is_dataset_cached
 
@@ -20,8 +21,8 @@ FAST = dict(timeout=(2.0, 0.5), retries=1, backoff=0.01, progress=False)
 @pytest.fixture
 def registry(make_registry, files):
     return make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz(), "loader": "medmnist"},
-        "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(), "loader": "msd",
+        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
+        "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(),
                      "extract": True},
     })
 
@@ -235,3 +236,123 @@ def test_export_fetches_named_entries_and_refuses_an_empty_cache(registry, cache
         export(tmp_path / "stick", registry=registry, cache_dir=cache, **FAST)
     export(tmp_path / "stick", ["tinymnist"], registry=registry, cache_dir=cache, **FAST)
     assert (tmp_path / "stick" / "tinymnist" / "tinymnist.npz").is_file()
+
+
+# --------------------------------------------------------------------------- issue 20, problem 2
+@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
+                         ids=["partial", "entry", "stamp", "lock"])
+def test_mirror_copy_never_follows_planted_symlinks(registry, cache, tmp_path, files, planted):
+    mirror = tmp_path / "usb"
+    (mirror / "tinymnist").mkdir(parents=True)
+    (mirror / "tinymnist" / "tinymnist.npz").write_bytes(files.npz())
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    folder = cache / "real" / "tinymnist"
+    folder.mkdir(parents=True)
+    (folder / f"tinymnist.npz{planted}").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError, match="symbolic link"):
+        fetch("tinymnist", registry=registry, cache_dir=cache, mirror=mirror, offline=True, **FAST)
+    assert victim.read_bytes() == b"my thesis"
+    entry = folder / "tinymnist.npz"
+    assert not entry.exists() or entry.resolve() == victim  # only the planted link itself
+
+
+def test_planted_extraction_folder_link_is_refused(registry, cache, tmp_path, server):
+    victim = tmp_path / "my-folder"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("mine")
+    folder = cache / "real" / "tiny_msd"
+    folder.mkdir(parents=True)
+    (folder / "Task99_Tiny").symlink_to(victim, target_is_directory=True)
+    with pytest.raises(UnsafeCacheError, match="Task99_Tiny"):
+        fetch("tiny_msd", registry=registry, cache_dir=cache, **FAST)
+    assert [p.name for p in victim.iterdir()] == ["notes.txt"]
+
+
+def test_export_never_writes_through_a_planted_link(registry, cache, tmp_path, server):
+    fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
+    victim = tmp_path / "mine.txt"
+    victim.write_bytes(b"my thesis")
+    stick = tmp_path / "stick" / "tinymnist"
+    stick.mkdir(parents=True)
+    (stick / "tinymnist.npz.part").symlink_to(victim)
+    with pytest.raises(UnsafeCacheError):
+        export(tmp_path / "stick", ["tinymnist"], registry=registry, cache_dir=cache, **FAST)
+    assert victim.read_bytes() == b"my thesis"
+
+
+# --------------------------------------------------------------------------- issue 20, problem 4
+@pytest.fixture
+def other_host():
+    """A second loopback server standing for another machine (another origin)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_mirror_redirect_to_another_host_is_refused(registry, cache, server, other_host,
+                                                    caplog, assert_clean):
+    base, hits = other_host
+    server.add("/lan/tinymnist/tinymnist.npz", redirect=f"{base}/tinymnist.npz")
+    path = fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"),
+                 **FAST)
+    assert hits == []  # the other host was never contacted
+    assert len(server.requests("/files/tinymnist.npz")) == 1  # the public URL was used
+    assert "redirect" in caplog.text and base in caplog.text
+    assert path.is_file()
+    assert_clean(cache, registry)
+
+
+def test_mirror_redirect_on_the_same_host_is_followed(registry, cache, server, files):
+    server.add("/lan/tinymnist/tinymnist.npz", redirect=server.url("/moved/tinymnist.npz"))
+    server.add("/moved/tinymnist.npz", files.npz())
+    fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"), **FAST)
+    assert len(server.requests("/moved/tinymnist.npz")) == 1
+    assert server.requests("/files/tinymnist.npz") == []
+
+
+# --------------------------------------------------------------------------- issue 20, problem 5
+def test_dataset_folder_must_resolve_inside_the_cache(registry, cache, tmp_path, server):
+    victim = tmp_path / "my-folder"
+    victim.mkdir()
+    (cache / "real").mkdir(parents=True)
+    (cache / "real" / "tinymnist").symlink_to(victim, target_is_directory=True)
+    with pytest.raises(UnsafeCacheError, match="data set folder .* symbolic link"):
+        fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
+    assert list(victim.iterdir()) == [] and server.log == []
+
+
+def test_dataset_dir_refuses_names_with_separators(cache):
+    from data_fetch.cache import dataset_dir
+
+    for name in ("../../escaped", "a/b", ".."):
+        with pytest.raises(ValueError, match="plain folder name"):
+            dataset_dir(name, cache)
+
+
+def test_a_cache_root_behind_a_link_is_allowed(registry, tmp_path, server):
+    """A user may point COURSE_DATA_DIR at a link to a bigger disk."""
+    disk = tmp_path / "big-disk"
+    disk.mkdir()
+    (tmp_path / "link").symlink_to(disk, target_is_directory=True)
+    path = fetch("tinymnist", registry=registry, cache_dir=tmp_path / "link", **FAST)
+    assert path.is_file() and (disk / "real" / "tinymnist" / "tinymnist.npz").is_file()

@@ -32,3 +32,16 @@ def test_redirect_never_downgrades():
     assert check_redirect_allowed("http://127.0.0.1/x", "http://localhost/y")
     with pytest.raises(InsecureURLError):
         check_redirect_allowed("http://127.0.0.1/x", "http://example.org/y")
+
+
+def test_same_origin_redirects_only_when_asked():
+    from data_fetch.netpolicy import check_redirect_allowed
+
+    here, there = "http://127.0.0.1:8000/a", "http://127.0.0.1:8001/a"
+    assert check_redirect_allowed(here, there) == there
+    assert check_redirect_allowed(here, "http://127.0.0.1:8000/b", same_origin=True)
+    with pytest.raises(InsecureURLError, match="another host"):
+        check_redirect_allowed(here, there, same_origin=True)
+    with pytest.raises(InsecureURLError, match="another host"):
+        check_redirect_allowed("https://mirror.example/a", "https://evil.example/a",
+                               same_origin=True)

@@ -57,3 +57,15 @@ def test_student_stub_raises_when_run():
         assert "Exercise" in str(error)
     else:
         raise AssertionError("stub did not raise")
+
+
+def test_written_answers_are_left_out():
+    nb = _notebook()
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("**Answer.** It is 42 because ...",
+                                                     metadata={"tags": ["solution"]}))
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Summary"))
+    student = make_student_notebook(nb)
+    texts = [c.source for c in student.cells]
+    assert not any("It is 42" in t for t in texts)
+    assert texts[-1] == "## Summary" and len(student.cells) == len(nb.cells) - 1
+    assert 'Exercise: Exercise 1: implement NCC' in student.cells[1].source

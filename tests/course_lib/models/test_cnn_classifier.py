@@ -68,3 +68,36 @@ def test_classifier_shapes_and_arguments():
         CNNClassifier(1, 2, channels=())
     with pytest.raises(ValueError, match=r"\(B, 2, H, W\)"):
         model(torch.randn(4, 1, 20, 24))
+
+
+def test_patch_embedding_and_dilation_receptive_fields():
+    # 8x8 patches (r = 8, j = 8), then 3x3 layers add 2 * 8 each; dilation 2 adds 2 * 2 * 8
+    patches = dict(channels=(4, 4, 4), patch_size=8, pooling=False)
+    assert receptive_field(CNNClassifier(1, 2, kernel_size=1, **patches)) == 8
+    assert receptive_field(CNNClassifier(1, 2, **patches)) == 8 + 16 + 16
+    assert receptive_field(CNNClassifier(1, 2, dilations=(1, 1, 2), **patches)) == 8 + 16 + 32
+    model = CNNClassifier(1, 2, dilations=(1, 1, 2), **patches)
+    stack = _positive_stack([m for m in model.features if isinstance(m, nn.Conv2d)])
+    assert receptive_field(stack) == _empirical_receptive_field(stack, size=128)
+
+
+def test_patch_embedding_is_a_strided_convolution_and_shapes_hold():
+    torch.manual_seed(0)
+    model = CNNClassifier(1, 3, channels=(8, 8), patch_size=4, pooling=False, dilations=(1, 2))
+    stem = model.features[0]
+    assert stem.kernel_size == (4, 4) and stem.stride == (4, 4)
+    assert model.features(torch.randn(2, 1, 32, 32)).shape == (2, 8, 8, 8)  # grid kept
+    assert model(torch.randn(2, 1, 32, 32)).shape == (2, 3)
+    pooled = CNNClassifier(1, 2, channels=(4, 4, 4), pooling=(True, False, False))
+    assert sum(isinstance(m, nn.MaxPool2d) for m in pooled.features) == 1
+
+
+def test_new_arguments_are_validated():
+    with pytest.raises(ValueError, match="dilations has 2 entries for 3 stages"):
+        CNNClassifier(1, 2, channels=(4, 4, 4), dilations=(1, 2))
+    with pytest.raises(ValueError, match="patch embedding .* cannot be dilated"):
+        CNNClassifier(1, 2, channels=(4, 4), patch_size=4, dilations=(2, 1))
+    with pytest.raises(ValueError, match="pooling has 1 flags for 2 stages"):
+        CNNClassifier(1, 2, channels=(4, 4), pooling=(True,))
+    with pytest.raises(ValueError, match="patch_size"):
+        CNNClassifier(1, 2, patch_size=0)

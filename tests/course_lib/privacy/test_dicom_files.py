@@ -94,3 +94,34 @@ def test_tree_argument_errors(tmp_path):
         deidentify_tree(tmp_path / "missing", tmp_path / "out")
     with pytest.raises(ValueError, match="outside"):
         deidentify_tree(tmp_path, tmp_path / "inside")
+
+
+# --------------------------------------------------------------------------- issue 20, problem 6
+DICOMDIRS = sorted(p for p in TREE.rglob("*DICOMDIR*") if p.is_file())
+
+
+@pytest.mark.parametrize("src", DICOMDIRS, ids=[str(p.relative_to(TREE)) for p in DICOMDIRS])
+def test_deidentify_file_refuses_a_dicomdir(tmp_path, src):
+    """A DICOMDIR keeps Patient IDs in ReferencedFileID paths and byte offsets into the
+    old records: cleaning it tag by tag would leak, so it is refused by name."""
+    from course_lib.exceptions import CourseLibError
+    from course_lib.privacy import DicomDirError
+
+    dst = tmp_path / "out" / "x.dcm"
+    with pytest.raises(DicomDirError) as info:
+        deidentify_file(src, dst)
+    message = str(info.value)
+    assert isinstance(info.value, CourseLibError) and isinstance(info.value, ValueError)
+    assert str(src) in message and "pydicom.fileset" in message and "\n" not in message
+    assert not dst.exists() and not (tmp_path / "out").exists()
+
+
+def test_tree_reports_every_dicomdir_and_leaks_none_of_their_ids(tmp_path):
+    result = deidentify_tree(TREE, tmp_path / "out")
+    reported = {o.src for o in result.files if o.dst is None and "DICOMDIR" in o.reason}
+    assert reported == set(DICOMDIRS)
+    ids = {str(ds.PatientID) for p in DICOMDIRS for ds in
+           pydicom.dcmread(p).get("DirectoryRecordSequence", []) if "PatientID" in ds}
+    assert ids  # the DICOMDIRs do name patients
+    written = b"".join(o.dst.read_bytes() for o in result.written)
+    assert not any(pid.encode() in written for pid in ids if len(pid) > 3)

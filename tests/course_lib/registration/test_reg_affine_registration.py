@@ -123,7 +123,7 @@ def test_initial_matrix_is_refined_not_lost():
 
 def test_argument_errors():
     img = np.zeros((8, 8), dtype=np.float32)
-    with pytest.raises(ValueError, match='Did you mean "affine"'):
+    with pytest.raises(ValueError, match="Did you mean 'affine'"):
         register_affine(img, img, mode="afine", progress=False)
     with pytest.raises(ValueError, match="one maximum per pyramid level"):
         register_affine(img, img, factors=(2, 1), iterations=(5, 5, 5), progress=False)

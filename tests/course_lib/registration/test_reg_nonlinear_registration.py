@@ -75,7 +75,7 @@ def test_warped_output_is_consistent_with_the_returned_map():
 
 def test_argument_errors():
     img = np.zeros((8, 8), dtype=np.float32)
-    with pytest.raises(ValueError, match='Did you mean "svf"'):
+    with pytest.raises(ValueError, match="Did you mean 'svf'"):
         register_nonlinear(img, img, model="sfv", progress=False)
     with pytest.raises(ValueError, match="gamma"):
         register_nonlinear(img, img, gamma=-1.0, progress=False)

@@ -85,5 +85,5 @@ def test_similarity_loss_signs_and_names():
     for name in ("ssd", "ncc", "lncc", "mi"):
         loss = similarity_loss(name)
         assert float(loss(img, img)) < float(loss(img, other)), name
-    with pytest.raises(ValueError, match='Did you mean "ncc"'):
+    with pytest.raises(ValueError, match="Did you mean 'ncc'"):
         similarity_loss("nccc")

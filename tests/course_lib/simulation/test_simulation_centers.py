@@ -48,7 +48,9 @@ def test_centers_differ_in_contrast_and_scale(by_center):
     for key, s in by_center.items():
         t1 = s.images["T1w"]
         ratio[key] = t1[s.labels == 3].mean() / t1[s.labels == 2].mean()
-    # 1.5 T has shorter, closer T1s: lower WM/GM contrast than 3 T at the same TI
-    assert ratio["siemens_aera_1.5t"] < ratio["siemens_verio_3t"] - 0.2
+    # In vivo, GM and WM T1 lengthen with field and their ratio shrinks (1.81 at 1.5 T,
+    # 1.60 at 3 T; mr_physics docstring): the 1.5 T center has a little more WM/GM contrast.
+    assert all(1.4 < value < 2.2 for value in ratio.values()), ratio
+    assert ratio["siemens_aera_1.5t"] > ratio["siemens_verio_3t"], ratio
     scales = {key: float(np.median(s.images["T1w"][s.brain_mask])) for key, s in by_center.items()}
     assert scales["philips_ingenia_3t"] > 2 * scales["siemens_aera_1.5t"]
