@@ -1,4 +1,4 @@
-"""Evaluating a generative model without fooling yourself (chapter 07).
+"""Evaluating a generative model without fooling yourself (chapter 07a).
 
 Looking at a grid of samples says little: a GAN that copies its training images looks
 perfect, and one that gets the tissue contrast wrong may still look plausible. This module

@@ -1,4 +1,4 @@
-"""CycleGAN: unpaired image-to-image translation (chapter 07).
+"""CycleGAN: unpaired image-to-image translation (chapter 07b).
 
 pix2pix (:mod:`.pix2pix`) needs *pairs*: the same slice of the same patient in both
 contrasts. Two scanners, or MR and CT, rarely come in pairs. CycleGAN (Zhu et al. 2017)
@@ -16,7 +16,7 @@ Nothing forces ``G_AB(a)`` to be *this patient's* B image: the adversarial loss 
 realistic image, the cycle loss for an invertible one. A translation that preserves anatomy but
 gets the contrast slightly wrong, or that invents plausible structures, satisfies both; this is
 why unpaired translation must be checked against paired ground truth where some exists
-(chapter 07 does, on held-out subjects scanned in both contrasts).
+(chapter 07b does, on held-out subjects scanned in both contrasts).
 
 The adversarial terms use least squares (LSGAN, Mao et al. 2017), as in the CycleGAN paper:
 ``D`` minimises ``[(D(real) - 1)^2 + D(fake)^2] / 2``, ``G`` minimises ``(D(G(x)) - 1)^2``.

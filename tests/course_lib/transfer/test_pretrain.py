@@ -73,3 +73,22 @@ def test_main_writes_the_checkpoint_atomically(monkeypatch, tmp_path):
 def test_pretrain_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         pretrain(**kwargs)
+
+
+def test_shipped_checkpoints_match_the_simulator():
+    """The committed checkpoints (chapter 06) were made by the current simulator version."""
+    from importlib import resources
+
+    from course_lib.models import load_checkpoint
+    from course_lib.simulation import SIMULATION_VERSION
+
+    folder = resources.files("course_lib.transfer") / "checkpoints"
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".pt"))
+    assert names == ["mixed1_unet2d.pt", "mixed3_unet2d.pt", "mixed9_half_unet2d.pt",
+                     "mixed9_unet2d.pt", "tumor_unet2d.pt"]
+    for name in names:
+        with resources.as_file(folder / name) as path:
+            _, meta = load_checkpoint(path, return_metadata=True)
+        assert meta["simulation_version"] == SIMULATION_VERSION, (
+            f"{name} was made with simulation {meta['simulation_version']}: rebuild it with "
+            f"python -m course_lib.transfer.pretrain --out {path} {meta['arguments']}")
