@@ -12,6 +12,7 @@ KERNEL := ml-medical-course
 PORT   ?= 8888
 # Environment every notebook run uses, so stored outputs and CI see the same profile.
 NB_ENV := COURSE_PROFILE=cpu COURSE_DEVICE=cpu TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0
+NB_ENV_GPU := TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0
 # Floats in text outputs are compared within tests/nbval_tolerance.toml (tools/nbval_tolerance.py);
 # `make test-notebooks TOLERANCE=` compares strictly, as plain nbval does.
 TOLERANCE ?= -p tools.nbval_tolerance --nbval-tolerance tests/nbval_tolerance.toml
@@ -39,7 +40,7 @@ $(error NUMERIC=$(NUMERIC) is not a numeric configuration: use portable, default
 endif
 NUMERIC_ENV := $(NUMERIC_ENV_$(NUMERIC))
 
-.PHONY: lab test test-unit test-notebooks budget test-smoke test-browser execute student instructor slides benchmarks clean venv
+.PHONY: lab test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
 
 venv: $(STAMP)
 
@@ -90,6 +91,11 @@ execute: $(STAMP)
 # nothing is compared or written back; a failing cell fails the target.
 test-smoke: $(STAMP)
 	$(PY) -m tools.execute --smoke --timeout 600 $(NOTEBOOKS)
+
+# The gpu profile (1-mm data, 3-D models, CUDA where present) on a GPU machine; executed copies
+# go to build/gpu/ and the stored cpu-profile notebooks stay as they are.
+execute-gpu: $(STAMP)
+	$(NB_ENV_GPU) $(PY) -m tools.execute --profile gpu --output-dir build/gpu $(or $(NB),$(NOTEBOOKS))
 
 student: $(STAMP)
 	$(PY) -m tools.student notebooks build/student

@@ -9,8 +9,10 @@ matplotlib until a name that needs them is used):
 chapter  topic                             modules
 =======  ================================  ===============================================
 all      setup, gates, run record          ``core`` (device, seeding, profile, paths,
-                                           gates, run_record), ``viz`` (plotting)
-00       tour, NIfTI, templates            ``simulation.anatomy``, ``viz.viewer``
+                                           gates, inference, run_record), ``viz``
+                                           (plotting), ``evaluation.statistics``
+00       tour, NIfTI, templates            ``simulation.anatomy``, ``viz.viewer``,
+                                           ``geometry``, ``nifti``
 01       MLP tissue classification         ``core.training``, ``models.mlp``,
                                            ``classic.features``, ``metrics.overlap``
 01a      the data simulator                ``simulation`` (mr_physics, acquisition,
@@ -24,17 +26,29 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            ``core.losses``, ``core.patches``,
                                            ``classic.tissue_gmm``
 05       data augmentation                 ``augmentation``, ``core.patches``
-06       transfer learning                 ``transfer.pretrain``, ``models.checkpoint``
-07       GANs                              ``models.gan``, ``models.pix2pix``,
+06       transfer learning                 ``transfer`` (data, segmenter, finetune,
+                                           pretrain), ``models.checkpoint``
+07       GANs, image translation           ``models.gan``, ``models.pix2pix``,
+                                           ``models.cyclegan``,
                                            ``generative.gan_evaluation``
-08       harmonization                     ``harmonization``
-09       VAE anomaly detection             ``models.autoencoders``, ``generative.anomaly``
+08       harmonization                     ``harmonization``, ``core.inference``
+09       VAE anomaly detection             ``models.autoencoders``, ``generative.anomaly``,
+                                           ``generative.anomaly_metrics``,
+                                           ``core.inference``
 10       transformers                      ``models.attention``, ``models.vit``,
                                            ``models.cnn_classifier``, ``models.transunet``,
+                                           ``models.compute_cost``,
                                            ``simulation.long_range``
-11       ethics, privacy, federated        ``privacy``, ``federated``
-12       evaluation, challenges            ``evaluation`` (majority_vote, staple,
-                                           challenge), ``metrics``
+11a      privacy, de-identification        ``privacy`` (basic_profile and its CSV table,
+                                           dicom_deid, dicom_files, phi_audit,
+                                           nifti_privacy, uid_mapper)
+11b      federated learning, DP,           ``federated`` (+ ``federated.comparison``),
+         membership inference              ``privacy`` (dp_sgd, rdp_accountant,
+                                           membership_inference)
+12       evaluation, challenges            ``evaluation`` (consensus: majority vote and
+                                           STAPLE, challenge, kappa), ``metrics``
+any      real public data (optional)       ``real_data`` (``COURSE_DATA=real``), with
+                                           ``data_fetch``; ``exceptions``
 =======  ================================  ===============================================
 
 Comparisons are reported with :mod:`course_lib.evaluation.statistics` and checked with
@@ -46,8 +60,8 @@ from course_lib._lazy import attach
 __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=["augmentation", "classic", "core", "evaluation", "federated", "generative",
-                "geometry", "harmonization", "metrics", "models", "privacy", "registration",
-                "simulation", "transfer", "viz"],
+                "exceptions", "geometry", "harmonization", "metrics", "models", "nifti",
+                "privacy", "real_data", "registration", "simulation", "transfer", "viz"],
     names={
         "core.device": ["available_devices", "get_device"],
         "core.gates": ["check_gate", "negative_control"],

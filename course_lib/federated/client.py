@@ -1,4 +1,4 @@
-"""A federated client: trains locally for E epochs, returns only its weights.
+"""A federated client: trains locally for E epochs, returns only its weights (chapter 11b).
 
 Each round the client loads the global weights, runs ``local_epochs`` passes of
 mini-batch SGD over its own DataLoader (the data never leave this object), and

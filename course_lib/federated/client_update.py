@@ -1,4 +1,4 @@
-"""The only message a federated client may send: model parameters and a sample count.
+"""The only message a federated client may send: model parameters and a sample count (chapter 11b).
 
 Cross-silo federated learning keeps the images in each hospital. The privacy
 promise holds only if nothing but model weights leaves a site, so the message type

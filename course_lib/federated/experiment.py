@@ -1,4 +1,4 @@
-"""Chapter 11's federated experiment: lesion voxels per scanner, clients, Dice per center.
+"""Chapter 11b's federated experiment: lesion voxels per scanner, clients, Dice per center.
 
 The four simulated MS-SEG scanners (:data:`course_lib.simulation.CENTERS`) play the
 hospitals of a cross-silo federation. To keep the chapter within its CPU budget the
@@ -13,7 +13,7 @@ over small cubes (context and denoising). This module
   (:data:`LESION_BOX_MM`);
 * builds one federated :class:`~course_lib.federated.Client` per center, each with
   its own seeded mini-batch iterator (:class:`VoxelBatches`); and
-* scores a model by the per-subject lesion Dice of every center (inside the region).
+* scores a model by the per-subject lesion Dice (inside the region, :func:`dice_by_subject`).
 
 Conventions: subjects' arrays are indexed ``(X, Y, Z)`` on the ICBM152 grid (RAS
 world axes, mm); the box is given in world millimetres and the smoothing scales in
@@ -36,11 +36,11 @@ from course_lib.simulation.datasets import normalize_subject
 
 __all__ = ["LESION_BOX_MM", "CenterVoxels", "VoxelBatches", "box_mask", "feature_names",
            "voxel_features", "training_voxels", "evaluation_voxels", "pool_voxels",
-           "dice_by_subject", "dice_per_center", "make_clients"]
+           "dice_by_subject", "make_clients"]
 
 #: World box (RAS, mm) around the simulated lesions, ``axis -> (start, stop)``: voxel
 #: centres with ``start <= coordinate < stop`` belong to the region (at 2 mm: 64 x 80 x
-#: 38 voxels; it held 93 % of the lesion voxels of chapter 11's 24 simulated subjects).
+#: 38 voxels; it held 93 % of the lesion voxels of 24 simulated subjects, 6 per center, seed 11).
 LESION_BOX_MM = MappingProxyType({"x": (-58.0, 70.0), "y": (-102.0, 58.0), "z": (-24.0, 52.0)})
 
 
@@ -286,13 +286,6 @@ def dice_by_subject(model: nn.Module, data: CenterVoxels, *,
     model.train(was_training)
     return np.asarray([dice(predicted[data.subject == k], data.labels[data.subject == k])
                        for k in torch.unique(data.subject).tolist()], dtype=float)
-
-
-def dice_per_center(model: nn.Module, test_sets: Mapping[str, CenterVoxels],
-                    **kwargs) -> dict[str, float]:
-    """Mean per-subject lesion Dice on each center's test set, ``{center: dice}``."""
-    return {name: float(dice_by_subject(model, data, **kwargs).mean())
-            for name, data in test_sets.items()}
 
 
 def make_clients(model_fn: Callable[[], nn.Module], train_sets: Mapping[str, CenterVoxels], *,

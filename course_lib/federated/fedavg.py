@@ -1,4 +1,4 @@
-"""Run federated averaging for a number of rounds (a simulation on one machine).
+"""Run federated averaging for a number of rounds, simulated on one machine (chapter 11b).
 
 Each round: the server sends the global weights to a (possibly random) subset of
 clients; each trains locally and returns a :class:`ClientUpdate`; the server
@@ -31,6 +31,7 @@ __all__ = ["run_fedavg"]
 def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, *,
                evaluate_fn: Callable[[nn.Module], Mapping[str, float]] | None = None,
                client_fraction: float = 1.0, seed: int = 0,
+               lr_schedule: Callable[[int], float] | None = None,
                progress: bool = False) -> History:
     """Train ``global_model`` with FedAvg over ``clients`` for ``rounds`` rounds.
 
@@ -49,6 +50,10 @@ def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, 
         Fraction of clients drawn each round (at least one), in (0, 1].
     seed : int
         Seed of the client draw.
+    lr_schedule : callable, optional
+        ``lr_schedule(round) -> lr`` (1-based round): the local learning rate of the
+        participating clients in that round (e.g. a cosine decay, so that the last rounds
+        change the global model little). Default: each client keeps its own ``lr``.
     progress : bool
         Show a tqdm progress bar over rounds.
 
@@ -71,6 +76,12 @@ def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, 
     history = History()
     for round_index in tqdm(range(1, rounds + 1), desc="FedAvg rounds", disable=not progress):
         chosen = sorted(rng.sample(range(len(clients)), per_round))
+        if lr_schedule is not None:
+            lr = float(lr_schedule(round_index))
+            if not lr > 0:
+                raise ValueError(f"lr_schedule({round_index}) must be > 0, got {lr}")
+            for i in chosen:
+                clients[i].lr = lr
         state = server.global_state()
         updates = [clients[i].train(state) for i in chosen]
         server.aggregate(updates)

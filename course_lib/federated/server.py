@@ -1,4 +1,4 @@
-"""The FedAvg server: validate client updates, average them by sample count.
+"""The FedAvg server: validate client updates, average them by sample count (chapter 11b).
 
 FedAvg (McMahan et al. 2017) replaces the global weights by the average of the
 clients' weights, each weighted by its number of training examples:

@@ -2,7 +2,7 @@
 
 Pure functions of one subject's masks (NumPy arrays or PyTorch tensors, one
 spatial mask ``(H, W)`` or ``(H, W, D)``, no batch/channel axis), plus
-:class:`MetricAccumulator` and :func:`summarize` to aggregate over subjects.
+:func:`summarize` to aggregate over subjects.
 
 Conventions (details in each module's docstring):
 
@@ -23,9 +23,9 @@ from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['accumulator', 'agreement', 'lesions', 'overlap', 'surface', 'volumes'],
+    submodules=['agreement', 'lesions', 'overlap', 'summary', 'surface', 'volumes'],
     names={
-        'accumulator': ['MetricAccumulator', 'summarize'],
+        'summary': ['summarize'],
         'agreement': ['MeanSquares', 'icc', 'icc_mean_squares'],
         'lesions': ['LesionDetection', 'label_lesions', 'lesion_detection'],
         'overlap': [

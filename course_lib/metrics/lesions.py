@@ -102,7 +102,7 @@ class LesionDetection:
     f1: float
 
     def as_dict(self) -> dict[str, float]:
-        """All fields as a plain dict (e.g. for :class:`MetricAccumulator`)."""
+        """All fields as a plain dict (one row of a per-subject table)."""
         return dict(self.__dict__)
 
 

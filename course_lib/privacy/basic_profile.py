@@ -1,9 +1,36 @@
 """Look up the Basic Application Level Confidentiality Profile action of a DICOM tag.
 
-The data live in :mod:`course_lib.privacy.basic_profile_table`; this module parses
-them once into immutable :class:`ProfileRule` records and answers "what does the
-profile do with tag (gggg,eeee)?", including the repeating groups (50xx,xxxx) and
-(60xx,3000)/(60xx,4000) and the odd (private) groups.
+Chapter 11a. The table itself is data, shipped beside this module as
+``basic_profile_table.csv``: one row per attribute of DICOM PS3.15 (edition 2026d),
+Annex E, Table E.1-1 "Application Level Confidentiality Profile Attributes", with the
+columns
+
+* ``group``, ``element`` -- the tag in upper-case hex; ``x`` marks the repeating
+  groups (``50xx,xxxx`` curve data, ``60xx,3000``/``60xx,4000`` overlay data/comments);
+* ``basic_profile`` -- the Basic Profile action (Table E.1-1a): ``D`` replace with a
+  non-zero-length dummy, ``Z`` replace with a zero-length value, ``X`` remove, ``U``
+  replace the UID with a consistent new UID, and the combinations ``Z/D``, ``X/Z``,
+  ``X/D``, ``X/Z/D`` ("X unless Z or D is needed for IOD conformance") and ``X/Z/U*``
+  (a sequence whose contained UIDs are replaced);
+* ``modified_dates`` -- ``C`` when the "Retain Longitudinal Temporal Information with
+  Modified Dates Option" (code 113107) gives the attribute the action ``C`` (its date
+  may be shifted instead), empty otherwise;
+* ``name`` -- the attribute name as the table spells it.
+
+The row "Private Attributes (gggg,eeee) where gggg is odd: X" is not in the file: it is
+applied by :func:`rule_for_tag`. This module parses the file once into immutable
+:class:`ProfileRule` records, checking every row, and answers "what does the profile do
+with tag (gggg,eeee)?".
+
+Source of the data: DICOM Standards Committee, NEMA. *DICOM PS3.15 2026d - Security and
+System Management Profiles*, Annex E, Table E.1-1
+(https://dicom.nema.org/medical/dicom/current/output/html/part15.html#table_E.1-1).
+Transcribed from the machine-readable extraction of that table pinned in the pymedphys
+project (``lib/pymedphys/_dicom/deidentify/_standard/e1_1.json``, edition 2026d) and
+cross-checked against an independent scrape of the 2025 edition (idiscore
+``_public_dicom.py``, 2025-06-24) and an extraction of a 2019/2020 edition (innolitics
+``confidentiality_profile_attributes.json``); the tests check every name against
+pydicom's data dictionary.
 
 References
 ----------
@@ -11,16 +38,26 @@ DICOM PS3.15 2026d, Annex E, Table E.1-1 and Table E.1-1a (action codes).
 """
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import re
 from dataclasses import dataclass
+from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
-from course_lib.privacy.basic_profile_table import BASIC_PROFILE_TEXT, TABLE_EDITION
-
 __all__ = [
-    "ACTION_MEANINGS", "ProfileRule", "TABLE_EDITION", "basic_profile_rules", "rule_for_tag",
+    "ACTION_MEANINGS", "ProfileRule", "TABLE_EDITION", "TABLE_FILE", "basic_profile_rules",
+    "parse_profile_table", "rule_for_tag",
 ]
+
+#: Edition of the standard the data file transcribes.
+TABLE_EDITION = "DICOM PS3.15 2026d, Table E.1-1"
+#: Name of the data file, in this package.
+TABLE_FILE = "basic_profile_table.csv"
+_COLUMNS = ["group", "element", "basic_profile", "modified_dates", "name"]
+_HEX4 = re.compile(r"[0-9A-Fx]{4}")
 
 #: Table E.1-1a, in our words.
 ACTION_MEANINGS: Mapping[str, str] = MappingProxyType({
@@ -61,15 +98,61 @@ class ProfileRule:
     temporal: bool
 
 
-def _parse(text: str) -> tuple[ProfileRule, ...]:
-    rows = []
-    for line in text.strip().splitlines():
-        tag, action, flag, name = line[:9], line[11:18].strip(), line[19], line[22:]
-        if action not in ACTION_MEANINGS or flag not in ".T":
-            raise ValueError(f"malformed Table E.1-1 row: {line!r}")
-        rows.append(ProfileRule(tag=tag.upper().replace("X", "x"), action=action,
-                                name=name, temporal=flag == "T"))
+def parse_profile_table(text: str) -> tuple[ProfileRule, ...]:
+    """Parse and check the CSV text of Table E.1-1 (the format of :data:`TABLE_FILE`).
+
+    Parameters
+    ----------
+    text : str
+        CSV with the header ``group,element,basic_profile,modified_dates,name``.
+
+    Returns
+    -------
+    tuple of ProfileRule
+        In file order.
+
+    Raises
+    ------
+    ValueError
+        For a wrong header, a malformed row (tag digits, unknown action, a
+        ``modified_dates`` value other than ``C`` or empty, an empty name) or a tag
+        listed twice; the message gives the line number and the row.
+    """
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header != _COLUMNS:
+        raise ValueError(f"Table E.1-1 file must start with the header {','.join(_COLUMNS)}, "
+                         f"got {header!r}")
+    rows, seen = [], set()
+    for line_number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        problem = _row_problem(row)
+        if problem is None:
+            tag = f"{row[0]},{row[1]}"
+            problem = f"tag {tag} listed twice" if tag in seen else None
+        if problem is not None:
+            raise ValueError(f"malformed Table E.1-1 row at line {line_number} ({problem}): "
+                             f"{','.join(row)!r}")
+        seen.add(f"{row[0]},{row[1]}")
+        rows.append(ProfileRule(tag=f"{row[0]},{row[1]}", action=row[2], name=row[4],
+                                temporal=row[3] == "C"))
     return tuple(rows)
+
+
+def _row_problem(row: list[str]) -> str | None:
+    if len(row) != len(_COLUMNS):
+        return f"{len(row)} fields, expected {len(_COLUMNS)}"
+    group, element, action, modified, name = row
+    if not (_HEX4.fullmatch(group) and _HEX4.fullmatch(element)):
+        return "group and element must be 4 upper-case hex digits (x for repeating groups)"
+    if action not in ACTION_MEANINGS or action in ("K", "C"):
+        return f"unknown Basic Profile action {action!r}"
+    if modified not in ("", "C"):
+        return f"modified_dates must be 'C' or empty, got {modified!r}"
+    if not name.strip():
+        return "empty attribute name"
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,7 +166,8 @@ def basic_profile_rules() -> Mapping[str, ProfileRule]:
         (``"50xx,xxxx"``, ``"60xx,3000"``, ``"60xx,4000"``). The private-attribute
         row is not included (see :func:`rule_for_tag`).
     """
-    return MappingProxyType({rule.tag: rule for rule in _parse(BASIC_PROFILE_TEXT)})
+    text = resources.files(__package__).joinpath(TABLE_FILE).read_text(encoding="utf-8")
+    return MappingProxyType({rule.tag: rule for rule in parse_profile_table(text)})
 
 
 _PRIVATE_RULE = ProfileRule(tag="gggg,eeee", action="X", name="Private Attributes",

@@ -1,4 +1,4 @@
-"""What a de-identification did to one DICOM dataset, and what it could not check.
+"""What a de-identification did to one DICOM dataset, and what it could not check (chapter 11a).
 
 :func:`course_lib.privacy.deidentify` returns a :class:`DeidentificationReport` beside
 the cleaned dataset: every action applied (with the Table E.1-1 row behind it), the

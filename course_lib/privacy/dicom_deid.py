@@ -1,5 +1,7 @@
 """De-identify a DICOM dataset with the Basic Application Level Confidentiality Profile.
 
+Taught in chapter 11a.
+
 Rules come from DICOM PS3.15 Table E.1-1 (:mod:`course_lib.privacy.basic_profile`),
 applied to every element at every nesting level. How the compound actions are
 resolved, since we do not check each IOD's attribute types:

@@ -1,6 +1,6 @@
-"""DP-SGD: per-example gradient clipping plus Gaussian noise (Abadi et al. 2016).
+"""DP-SGD: per-unit gradient clipping plus Gaussian noise (chapter 11b).
 
-One step (Algorithm 1 of Abadi et al.):
+One step (Algorithm 1 of Abadi et al. 2016):
 
 1. sample a lot of examples, each with probability ``q`` (:func:`poisson_sample`);
 2. compute each example's gradient ``g_i`` (:func:`per_sample_gradients`, with
@@ -11,6 +11,16 @@ One step (Algorithm 1 of Abadi et al.):
    ``q N`` (:func:`private_gradient`);
 5. take an ordinary optimizer step with that gradient (:class:`DPSGD`).
 
+**The privacy unit.** The guarantee protects whatever is sampled and clipped as one
+unit. In medical imaging that must be the *patient*: when a patient contributes many
+examples (patches, slices), per-example clipping bounds one patch's influence, and the
+patient's is up to ``k`` times larger (group privacy turns ``(eps, delta)`` into
+``(k eps, k e^((k-1) eps) delta)``, Dwork & Roth 2014, Theorem 2.2). With
+``groups=`` (:func:`average_by_group`) the lot is a Poisson sample of *patients*, the
+gradients of each patient's examples are averaged and the patient's gradient is
+clipped, so ``q``, ``N`` and the accountant's epsilon count patients (user-level DP,
+McMahan et al. 2018).
+
 The privacy spent is counted by :mod:`course_lib.privacy.rdp_accountant`. Models
 must not mix examples within a batch (BatchNorm in training mode does; use
 GroupNorm or eval-mode BatchNorm), otherwise per-example gradients are not defined.
@@ -19,6 +29,10 @@ References
 ----------
 Abadi, M. et al. (2016). Deep learning with differential privacy. ACM CCS.
 doi:10.1145/2976749.2978318
+Dwork, C. & Roth, A. (2014). The algorithmic foundations of differential privacy.
+Found. Trends Theor. Comput. Sci. 9(3-4). doi:10.1561/0400000042
+McMahan, H. B., Ramage, D., Talwar, K. & Zhang, L. (2018). Learning differentially
+private recurrent language models. ICLR. arXiv:1710.06963
 """
 from __future__ import annotations
 
@@ -28,8 +42,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-__all__ = ["DPSGD", "clip_per_sample", "per_sample_gradients", "poisson_sample",
-           "private_gradient"]
+__all__ = ["DPSGD", "average_by_group", "clip_per_sample", "per_sample_gradients",
+           "poisson_sample", "private_gradient"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -82,6 +96,43 @@ def per_sample_gradients(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor
         params, inputs, targets)
 
 
+def average_by_group(grads: dict[str, torch.Tensor],
+                     groups: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Average per-example gradients within each privacy unit (patient).
+
+    Parameters
+    ----------
+    grads : dict of str to torch.Tensor
+        Per-example gradients, each ``(B, *param.shape)`` (:func:`per_sample_gradients`).
+    groups : torch.Tensor
+        ``(B,)`` integer id of each example's unit (e.g. the patient number).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        One gradient per distinct unit, ``(G, *param.shape)``, units in increasing id:
+        the gradient of that unit's mean loss over its examples in the lot.
+    """
+    groups = torch.as_tensor(groups)
+    if groups.dim() != 1 or groups.dtype.is_floating_point:
+        raise ValueError(f"groups must be a 1-D integer tensor (one unit id per example), "
+                         f"got shape {tuple(groups.shape)} and dtype {groups.dtype}")
+    for name, g in grads.items():
+        if g.shape[0] != groups.shape[0]:
+            raise ValueError(f"groups has {groups.shape[0]} entries but the gradient of "
+                             f"{name!r} has {g.shape[0]} examples")
+    _, index = torch.unique(groups, return_inverse=True)
+    index = index.to(next(iter(grads.values())).device)
+    n_units = int(index.max()) + 1 if index.numel() else 0
+    counts = torch.bincount(index, minlength=n_units)
+    out = {}
+    for name, g in grads.items():
+        total = torch.zeros((n_units,) + g.shape[1:], dtype=g.dtype, device=g.device)
+        total.index_add_(0, index, g)
+        out[name] = total / counts.view(-1, *([1] * (g.dim() - 1))).to(g.dtype)
+    return out
+
+
 def clip_per_sample(grads: dict[str, torch.Tensor],
                     max_norm: float) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """Scale each example's gradient to an L2 norm of at most ``max_norm``.
@@ -107,7 +158,8 @@ def clip_per_sample(grads: dict[str, torch.Tensor],
 def private_gradient(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
                      targets: torch.Tensor, *, max_norm: float, noise_multiplier: float,
                      expected_batch_size: float | None = None,
-                     generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+                     generator: torch.Generator | None = None,
+                     groups: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The noisy, clipped average gradient of DP-SGD for one lot.
 
     Parameters
@@ -119,8 +171,9 @@ def private_gradient(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
     noise_multiplier : float
         sigma; the noise added to the summed gradient has std ``sigma * C``.
     expected_batch_size : float, optional
-        Divisor of the noisy sum (``q N`` under Poisson sampling, as in Abadi et al.);
-        default: the actual batch size.
+        Divisor of the noisy sum (``q N`` under Poisson sampling, as in Abadi et al.;
+        with ``groups``, the expected number of *units* in a lot); default: the actual
+        number of examples (or of units).
     generator : torch.Generator, optional
         Source of the noise; a CPU generator also works for GPU models (the noise is
         drawn on its device, then moved), which keeps runs reproducible across devices.
@@ -129,12 +182,19 @@ def private_gradient(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
     -------
     dict of str to torch.Tensor
         Gradient per trainable parameter.
+    groups : torch.Tensor, optional
+        ``(B,)`` privacy unit (patient) of each example. When given, each unit's
+        examples are averaged (:func:`average_by_group`) and the *unit's* gradient is
+        clipped: the privacy unit is the patient, not the example.
     """
     if noise_multiplier < 0:
         raise ValueError(f"noise_multiplier must be >= 0, got {noise_multiplier}")
-    divisor = float(expected_batch_size or inputs.shape[0])
-    clipped, _ = clip_per_sample(per_sample_gradients(model, loss_fn, inputs, targets),
-                                 max_norm)
+    grads = per_sample_gradients(model, loss_fn, inputs, targets)
+    if groups is not None:
+        grads = average_by_group(grads, groups)
+    n_units = next(iter(grads.values())).shape[0]
+    divisor = float(expected_batch_size or n_units)
+    clipped, _ = clip_per_sample(grads, max_norm)
     noisy = {}
     for name, g in clipped.items():
         total = g.sum(dim=0)
@@ -161,7 +221,8 @@ class DPSGD:
     noise_multiplier : float
         sigma (see :func:`course_lib.privacy.noise_for_epsilon`).
     expected_batch_size : float, optional
-        ``q N`` for Poisson-sampled lots; default: each lot's actual size.
+        ``q N`` for Poisson-sampled lots (``N`` and the lot counted in privacy units
+        when :meth:`step` gets ``groups``); default: each lot's actual size.
     generator : torch.Generator, optional
         Noise generator, for reproducible runs.
 
@@ -185,8 +246,13 @@ class DPSGD:
         self.expected_batch_size, self.generator = expected_batch_size, generator
         self.steps = 0
 
-    def step(self, inputs: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn) -> float:
-        """One DP-SGD step on a lot; returns the (non-private) mean loss for monitoring."""
+    def step(self, inputs: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn,
+             groups: torch.Tensor | None = None) -> float:
+        """One DP-SGD step on a lot; returns the (non-private) mean loss for monitoring.
+
+        ``groups`` (optional, ``(B,)``) names each example's privacy unit (patient):
+        see :func:`private_gradient`.
+        """
         if inputs.shape[0] == 0:  # empty Poisson lot: no data touched, step skipped
             self.steps += 1
             return float("nan")
@@ -196,7 +262,7 @@ class DPSGD:
                                     max_norm=self.max_norm,
                                     noise_multiplier=self.noise_multiplier,
                                     expected_batch_size=self.expected_batch_size,
-                                    generator=self.generator)
+                                    generator=self.generator, groups=groups)
         self.optimizer.zero_grad(set_to_none=True)
         for name, param in self.model.named_parameters():
             if name in gradient:

@@ -1,4 +1,4 @@
-"""NIfTI privacy: free-text header fields, and the face that a head MRI shows.
+"""NIfTI privacy: free-text header fields, and the face that a head MRI shows (chapter 11a).
 
 Converting DICOM to NIfTI drops most identifiers, but not all: the header keeps
 80 characters of ``descrip`` (converters often write the protocol, date or name

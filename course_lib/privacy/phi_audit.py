@@ -1,6 +1,6 @@
-"""A deliberately naive de-identifier, and an audit that finds what it leaves behind.
+"""A deliberately naive de-identifier, and an audit that finds what it leaves behind (chapter 11a).
 
-Chapter 11's exercise: "clear the patient's name and ID, done?" -- no. The Basic
+Chapter 11a's exercise: "clear the patient's name and ID, done?" -- no. The Basic
 Profile lists hundreds of attributes that can identify a person (birth date,
 address, institution, physicians, accession number, device serial numbers, UIDs
 that a hospital can look up, private vendor tags...). :func:`remaining_phi` lists

@@ -1,4 +1,4 @@
-"""Privacy accounting for DP-SGD: Renyi DP of the sampled Gaussian mechanism.
+"""Privacy accounting for DP-SGD: Renyi DP of the sampled Gaussian mechanism (chapter 11b).
 
 One DP-SGD step samples each example with probability ``q`` (Poisson sampling),
 clips per-example gradients to norm ``C`` and adds Gaussian noise of standard

@@ -1,4 +1,4 @@
-"""Consistent replacement of DICOM UIDs (action ``U`` of the Basic Profile).
+"""Consistent replacement of DICOM UIDs, action ``U`` of the Basic Profile (chapter 11a).
 
 A de-identified study must stay a study: every file that carried the same Study,
 Series, SOP Instance or Frame of Reference UID must carry the same *new* UID, and a

@@ -16,7 +16,8 @@ DECKS = sorted(SLIDES.glob("[0-9][0-9]_*.md"))
 PLANNED = {"00_setup_and_tour", "01_mlp_classification", "02_patch_cnn_lesion_segmentation",
            "03_registration", "04_unet_segmentation", "05_data_augmentation",
            "06_transfer_learning", "07_gans", "08_harmonization", "09_vae_anomaly_detection",
-           "10_transformers", "11_ethics_federated_learning", "12_evaluation_challenges"}
+           "10_transformers", "11a_privacy_deidentification", "11b_federated_learning_dp",
+           "12_evaluation_challenges"}
 
 
 def _load(name: str):

@@ -1,4 +1,4 @@
-"""Tests of course_lib.federated.experiment (chapter 11's per-center voxel data and Dice)."""
+"""Tests of course_lib.federated.experiment (chapter 11b's per-center voxel data and Dice)."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,7 +8,7 @@ from torch import nn
 
 from course_lib.federated import run_fedavg
 from course_lib.federated.experiment import (
-    LESION_BOX_MM, CenterVoxels, VoxelBatches, box_mask, dice_by_subject, dice_per_center,
+    LESION_BOX_MM, CenterVoxels, VoxelBatches, box_mask, dice_by_subject,
     evaluation_voxels, feature_names, make_clients, pool_voxels, training_voxels, voxel_features,
 )
 from course_lib.models import MLP
@@ -200,7 +200,6 @@ def test_dice_by_subject_matches_a_numpy_reference():
             pred = data.features[rows, 3] > threshold
             assert score == pytest.approx(reference_dice(pred, data.labels[rows]))
     assert dice_by_subject(ThresholdModel(100.0), data).tolist() == [0.0, 0.0]
-    assert set(dice_per_center(ThresholdModel(2.0), {"a": data, "b": data})) == {"a", "b"}
 
 
 def test_dice_by_subject_restores_training_mode():

@@ -165,3 +165,28 @@ def test_client_fraction_draws_a_subset_each_round():
     assert history["n_clients"] == [2.0, 2.0]
     with pytest.raises(ValueError, match="client_fraction"):
         run_fedavg(clients, nn.Linear(2, 1), rounds=1, client_fraction=0.0)
+
+
+def test_lr_schedule_equals_local_training_with_the_same_rates():
+    """One client with a learning rate per round = plain SGD whose rate changes each round."""
+    torch.manual_seed(0)
+    data = _regression_data(24, 2.0, 0.0, seed=5)
+    loader = DataLoader(data, batch_size=8, shuffle=False)
+    rates = {1: 0.05, 2: 0.02, 3: 0.005}
+    start = nn.Linear(2, 1)
+    local = copy.deepcopy(start)
+    for round_ in (1, 2, 3):
+        optimizer = torch.optim.SGD(local.parameters(), lr=rates[round_])
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.mse_loss(local(x), y).backward()
+            optimizer.step()
+    client = Client(lambda: nn.Linear(2, 1), loader, lr=0.05, loss_fn=nn.functional.mse_loss,
+                    device="cpu")
+    federated = copy.deepcopy(start)
+    run_fedavg([client], federated, rounds=3, lr_schedule=rates.get)
+    assert client.lr == 0.005
+    for name, tensor in local.state_dict().items():
+        torch.testing.assert_close(federated.state_dict()[name], tensor, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        run_fedavg([client], copy.deepcopy(start), rounds=1, lr_schedule=lambda r: 0.0)

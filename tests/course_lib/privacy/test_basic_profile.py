@@ -1,12 +1,19 @@
 """Table E.1-1 data: well formed, agrees with pydicom's dictionary, known rows right."""
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from pydicom.datadict import dictionary_description
 
 from course_lib.privacy import ACTION_MEANINGS, TABLE_EDITION, basic_profile_rules, rule_for_tag
+from course_lib.privacy.basic_profile import TABLE_FILE, parse_profile_table
+
+ROOT = Path(__file__).resolve().parents[3]
+HEADER = "group,element,basic_profile,modified_dates,name\n"
 
 
 def _norm(text: str) -> str:
@@ -76,3 +83,38 @@ def test_repeating_groups_private_groups_and_unlisted_tags():
     assert rule_for_tag(0x00090010).name == "Private Attributes"  # private creator
     assert rule_for_tag(0x00080060) is None  # Modality is kept
     assert rule_for_tag(0x7FE00010) is None  # Pixel Data is never touched by the table
+
+
+def test_data_file_ships_as_package_data():
+    """A wheel must carry the CSV: pyproject's package-data patterns have to match it."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["course_lib"]
+    assert any(fnmatch.fnmatch(f"privacy/{TABLE_FILE}", pattern) for pattern in patterns)
+    assert (ROOT / "course_lib" / "privacy" / TABLE_FILE).is_file()
+
+
+def test_parser_reads_the_format():
+    rules = parse_profile_table(HEADER + "0010,0010,Z,,Patient's Name\n"
+                                "0008,0020,Z,C,Study Date\n60xx,3000,X,,Overlay Data\n")
+    assert [(r.tag, r.action, r.temporal) for r in rules] == [
+        ("0010,0010", "Z", False), ("0008,0020", "Z", True), ("60xx,3000", "X", False)]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("0010,0010,Q,,Patient's Name\n", "unknown Basic Profile action"),
+    ("0010,0010,K,,Patient's Name\n", "unknown Basic Profile action"),
+    ("0010,001,Z,,Patient's Name\n", "4 upper-case hex digits"),
+    ("0010,0010,Z,T,Patient's Name\n", "modified_dates must be 'C' or empty"),
+    ("0010,0010,Z,,\n", "empty attribute name"),
+    ("0010,0010,Z,Patient's Name\n", "4 fields, expected 5"),
+    ("0010,0010,Z,,A\n0010,0010,X,,B\n", "listed twice"),
+])
+def test_parser_rejects_malformed_rows_with_the_line_number(body, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        parse_profile_table(HEADER + body)
+    assert "line " in str(error.value)
+
+
+def test_parser_rejects_a_wrong_header():
+    with pytest.raises(ValueError, match="header"):
+        parse_profile_table("tag,action,name\n0010,0010,Z\n")

@@ -136,3 +136,69 @@ def test_per_sample_gradients_with_dropout_and_a_conv_net():
     grads = per_sample_gradients(model, nn.functional.cross_entropy, x, y)
     assert grads["0.weight"].shape == (5, 4, 1, 3, 3) and grads["4.bias"].shape == (5, 2)
     assert all(torch.isfinite(g).all() for g in grads.values())
+
+
+def test_patient_level_gradient_matches_a_loop_over_patients():
+    """groups=: each patient's mean-loss gradient is clipped, then summed and noised."""
+    from course_lib.privacy import average_by_group
+
+    model, x, y = _model_and_batch()
+    x = x * 20  # large gradients, so that clipping acts
+    groups = torch.tensor([7, 7, 3, 7, 3, 9])
+    clipped_sum = {name: torch.zeros_like(p) for name, p in model.named_parameters()}
+    for patient in (3, 7, 9):  # reference: autograd on each patient's mean loss
+        model.zero_grad()
+        rows = groups == patient
+        nn.functional.cross_entropy(model(x[rows]), y[rows]).backward()
+        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        factor = min(1.0, 0.5 / float(norm))
+        for name, p in model.named_parameters():
+            clipped_sum[name] += factor * p.grad
+    got = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
+                           noise_multiplier=0.0, expected_batch_size=2.0, groups=groups)
+    for name in clipped_sum:
+        torch.testing.assert_close(got[name], clipped_sum[name] / 2.0, rtol=1e-5, atol=1e-6)
+    # one example per group is ordinary per-example DP-SGD
+    single = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
+                              noise_multiplier=0.0, groups=torch.arange(6))
+    plain = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
+                             noise_multiplier=0.0)
+    for name in plain:
+        torch.testing.assert_close(single[name], plain[name])
+    with pytest.raises(ValueError, match="1-D integer"):
+        average_by_group(per_sample_gradients(model, nn.functional.cross_entropy, x, y),
+                         torch.zeros(6))
+    with pytest.raises(ValueError, match="entries"):
+        average_by_group(per_sample_gradients(model, nn.functional.cross_entropy, x, y),
+                         torch.zeros(5, dtype=torch.long))
+
+
+def test_a_patient_with_many_examples_moves_the_sum_by_at_most_c():
+    """The privacy unit is the patient: its influence is bounded whatever its size."""
+    model, x, y = _model_and_batch()
+    big = torch.cat([x * 30] * 20)                # one patient, 120 examples
+    many = private_gradient(model, nn.functional.cross_entropy, big, torch.cat([y] * 20),
+                            max_norm=1.0, noise_multiplier=0.0, expected_batch_size=1.0,
+                            groups=torch.zeros(120, dtype=torch.long))
+    norm = torch.sqrt(sum((g ** 2).sum() for g in many.values()))
+    assert float(norm) <= 1.0 + 1e-5
+    per_example = private_gradient(model, nn.functional.cross_entropy, big, torch.cat([y] * 20),
+                                   max_norm=1.0, noise_multiplier=0.0, expected_batch_size=1.0)
+    assert float(torch.sqrt(sum((g ** 2).sum() for g in per_example.values()))) > 5.0
+
+
+def test_dpsgd_step_with_groups_equals_private_gradient_step():
+    model, x, y = _model_and_batch()
+    groups = torch.tensor([0, 0, 1, 1, 2, 2])
+    reference = copy.deepcopy(model)
+    gradient = private_gradient(reference, nn.functional.cross_entropy, x, y, max_norm=1.0,
+                                noise_multiplier=1.0, expected_batch_size=3.0, groups=groups,
+                                generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        for name, p in reference.named_parameters():
+            p -= 0.1 * gradient[name]
+    DPSGD(model, torch.optim.SGD(model.parameters(), lr=0.1), max_norm=1.0, noise_multiplier=1.0,
+          expected_batch_size=3.0, generator=torch.Generator().manual_seed(4)
+          ).step(x, y, nn.functional.cross_entropy, groups=groups)
+    for p, q in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(p, q)

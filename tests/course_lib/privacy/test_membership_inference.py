@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.metrics import roc_auc_score, roc_curve
-from torch import nn
 
-from course_lib.privacy import membership_advantage, per_sample_losses
+from course_lib.privacy import dp_advantage_bound, dp_tpr_bound, membership_advantage, tpr_at_fpr
 
 
 def test_separated_losses_give_full_advantage():
@@ -39,16 +37,57 @@ def test_advantage_and_auc_match_sklearn_roc(seed):
     assert tpr_t - fpr_t == pytest.approx(advantage, abs=1e-12)
 
 
-def test_errors_and_per_sample_losses():
+def test_errors():
     with pytest.raises(ValueError, match="at least one"):
         membership_advantage([], [1.0])
     with pytest.raises(ValueError, match="finite"):
         membership_advantage([np.nan], [1.0])
-    torch.manual_seed(0)
-    model = nn.Linear(3, 2)
-    x, y = torch.randn(10, 3), torch.randint(0, 2, (10,))
-    losses = per_sample_losses(model, x, y, nn.CrossEntropyLoss(reduction="none"), batch_size=3)
-    expected = nn.functional.cross_entropy(model(x), y, reduction="none").detach().numpy()
-    np.testing.assert_allclose(losses, expected, rtol=1e-6)
-    with pytest.raises(ValueError, match="reduction='none'"):
-        per_sample_losses(model, x, y, nn.CrossEntropyLoss())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tpr_at_fpr_matches_sklearn_roc_curve(seed):
+    rng = np.random.default_rng(seed)
+    members, others = rng.gamma(2.0, 0.3, 500), rng.gamma(2.0, 0.5, 2000)  # no ties
+    labels = np.r_[np.ones(members.size), np.zeros(others.size)]
+    fpr, tpr, _ = roc_curve(labels, -np.r_[members, others], drop_intermediate=False)
+    for target in (0.0, 0.001, 0.01, 0.1, 1.0):
+        got_tpr, got_fpr = tpr_at_fpr(members, others, target)
+        assert got_fpr <= target
+        # the best TPR among the ROC points whose FPR is within the target
+        assert got_tpr == pytest.approx(float(tpr[fpr <= target + 1e-12].max()), abs=1e-12)
+
+
+def test_tpr_at_fpr_resolution_and_errors():
+    # 10 non-members: 1 % cannot be measured, the attack then allows no false positive
+    assert tpr_at_fpr([0.1, 0.2, 5.0], np.arange(1.0, 11.0), 0.01) == (2 / 3, 0.0)
+    assert tpr_at_fpr([0.1, 0.2, 5.0], np.arange(1.0, 11.0), 0.1) == (2 / 3, 0.1)
+    with pytest.raises(ValueError, match="max_fpr"):
+        tpr_at_fpr([0.1], [0.2], 1.5)
+
+
+def test_dp_bounds_closed_form_equals_the_maximum_over_fpr():
+    grid = np.linspace(0.0, 1.0, 20_001)
+    for epsilon, delta in ((0.1, 0.0), (np.log(2), 0.0), (1.0, 1e-5), (3.0, 1e-3), (8.0, 0.0)):
+        bound = dp_advantage_bound(epsilon, delta)
+        assert max(dp_tpr_bound(epsilon, delta, a) - a for a in grid) <= bound + 1e-12
+        kink = (1 - delta) / (np.exp(epsilon) + 1)  # where the two TPR limits meet
+        assert dp_tpr_bound(epsilon, delta, kink) - kink == pytest.approx(bound, abs=1e-12)
+        assert dp_advantage_bound(epsilon, delta) <= np.expm1(epsilon) + 1e-12  # Yeom's bound
+    assert dp_advantage_bound(np.log(2), 0.0) == pytest.approx(1 / 3)  # Yeom's says 1 here
+    assert dp_tpr_bound(1.0, 1e-5, 0.01) == pytest.approx(np.e * 0.01 + 1e-5)
+    assert dp_advantage_bound(np.inf, 0.0) == 1.0 and dp_tpr_bound(0.0, 0.0, 0.3) == 0.3
+    with pytest.raises(ValueError, match="delta"):
+        dp_advantage_bound(1.0, 1.0)
+
+
+def test_randomized_response_attains_the_advantage_bound():
+    """Randomized response (answer truthfully with probability e^eps / (1 + e^eps)) is
+    eps-DP, and guessing "member" when it says so attains (e^eps - 1) / (e^eps + 1)."""
+    rng = np.random.default_rng(0)
+    for epsilon in (0.5, 1.0, 2.0):
+        truthful = np.exp(epsilon) / (1 + np.exp(epsilon))
+        n = 200_000
+        says_member_if_member = rng.random(n) < truthful
+        says_member_if_not = rng.random(n) >= truthful
+        observed = says_member_if_member.mean() - says_member_if_not.mean()
+        assert observed == pytest.approx(dp_advantage_bound(epsilon, 0.0), abs=0.01)
