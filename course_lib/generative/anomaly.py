@@ -1,4 +1,4 @@
-"""Anomaly detection by reconstruction: anomaly maps, pixel and per-region AUROC, latent paths.
+"""Anomaly detection by reconstruction: data slabs, anomaly maps, latent paths.
 
 Chapter 09 follows the lecture's idea (Rodriguez et al., Medical Image Analysis
 2022; Kmetzsch et al. 2019): an auto-encoder trained on healthy anatomy only
@@ -12,8 +12,8 @@ residual is an anomaly map. This module holds the parts around the models
   from our tissue labels and coarse parcellation;
 * :func:`anomaly_map` — residual -> (signed or absolute) -> smoothed ->
   masked anomaly score per pixel;
-* :func:`pixel_auroc` and :func:`region_auroc_table` — ROC AUC of those scores
-  against the true anomaly masks (``sklearn.metrics.roc_auc_score``);
+* the scores of those maps (AUROC, AUPRC, Dice at a threshold, subject-level
+  scores) are in :mod:`course_lib.generative.anomaly_metrics`;
 * :func:`latent_code` and :class:`LatentExplorer` — walk through a latent space
   (interpolate two subjects, move along one latent dimension), with a widget.
 
@@ -37,7 +37,7 @@ import numpy as np
 from scipy import ndimage
 
 __all__ = ["SlabSlices", "REGION_ROWS", "region_masks", "slab_slices", "eroded_mask", "anomaly_map",
-           "pixel_auroc", "region_auroc_table", "latent_code", "LatentExplorer"]
+           "latent_code", "LatentExplorer"]
 
 #: Rows of the per-region table, in the order of the lecture's Kmetzsch table
 #: (our regions are coarser; "cortex" stands for its insular/cingulate cortex row).
@@ -219,60 +219,6 @@ def anomaly_map(images: np.ndarray, reconstructions: np.ndarray, brain: np.ndarr
     if sigma > 0:
         residual = ndimage.gaussian_filter(residual, sigma=(0, sigma, sigma))
     return np.where(eroded_mask(brain, erosion), residual, 0.0).astype(np.float32)
-
-
-def pixel_auroc(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Pixel-level ROC AUC of ``scores`` for the binary ``truth`` inside ``mask``.
-
-    Returns ``nan`` when the masked pixels hold only one class (AUROC undefined).
-    Uses :func:`sklearn.metrics.roc_auc_score` (ties count one half).
-    """
-    from sklearn.metrics import roc_auc_score
-
-    scores, truth = np.asarray(scores), np.asarray(truth, dtype=bool)
-    if scores.shape != truth.shape:
-        raise ValueError(f"scores {scores.shape} and truth {truth.shape} must have one shape.")
-    mask = np.ones(truth.shape, bool) if mask is None else np.asarray(mask, dtype=bool)
-    y = truth[mask]
-    if y.all() or not y.any():
-        return float("nan")
-    return float(roc_auc_score(y, scores[mask]))
-
-
-def region_auroc_table(scores: Mapping[str, np.ndarray], truth: np.ndarray, brain: np.ndarray,
-                       regions: Mapping[str, np.ndarray], min_positives: int = 20,
-                       ) -> dict[str, dict[str, float]]:
-    """Per-region pixel AUROC of several score maps (the lecture's Kmetzsch-table shape).
-
-    Parameters
-    ----------
-    scores : mapping of str to np.ndarray
-        Model name -> ``(N, H, W)`` anomaly scores.
-    truth, brain : np.ndarray
-        ``(N, H, W)`` bool true anomalies and brain mask.
-    regions : mapping of str to np.ndarray
-        Region name -> ``(N, H, W)`` bool mask (e.g. :attr:`SlabSlices.regions`).
-    min_positives : int, default 20
-        Regions with fewer anomalous pixels get ``nan`` (too few to estimate).
-
-    Returns
-    -------
-    dict
-        ``table[region][model]`` = AUROC of that model's scores over the brain
-        pixels of the region (anomalous vs normal pixels), plus
-        ``table[region]["positives"]``, the number of anomalous pixels.
-    """
-    truth, brain = np.asarray(truth, bool), np.asarray(brain, bool)
-    table = {}
-    for region, mask in regions.items():
-        inside = brain & np.asarray(mask, bool)
-        positives = int((truth & inside).sum())
-        row = {"positives": float(positives)}
-        for name, score in scores.items():
-            row[name] = (pixel_auroc(score, truth, inside) if positives >= min_positives
-                         else float("nan"))
-        table[region] = row
-    return table
 
 
 def latent_code(z_start: np.ndarray, z_end: np.ndarray, t: float, dim: int | None = None,

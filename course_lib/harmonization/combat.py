@@ -89,7 +89,7 @@ class CombatModel:
                 f"batch contains sites not seen in the fit: {unknown}; known sites are "
                 f"{self.batches.tolist()}"
             )
-        return np.array([lookup[v] for v in b.tolist()])
+        return np.array([lookup[v] for v in b.tolist()], dtype=np.int64)
 
     def transform(self, features: Any, batch: Any, covariates: Any = None) -> np.ndarray:
         """Harmonise ``features`` (n, G) of subjects from fitted sites.

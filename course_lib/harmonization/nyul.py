@@ -159,9 +159,3 @@ class NyulStandardizer:
             raise RuntimeError("NyulStandardizer is not fitted; call fit(images) first")
         lm = self.landmarks(image, mask)
         return piecewise_linear(as_image(image), lm, self.standard_landmarks_)
-
-    def fit_transform(self, images: Sequence[Any]) -> list[np.ndarray]:
-        """Fit on ``images`` (as in :meth:`fit`) and transform each of them."""
-        items = [item if isinstance(item, tuple) else (item, None) for item in images]
-        self.fit(items)
-        return [self.transform(image, mask) for image, mask in items]

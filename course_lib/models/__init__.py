@@ -5,8 +5,7 @@ module                    contents                                              
 ========================  =====================================================  =======
 ``mlp``                   :class:`MLP`, :func:`mlp_parameter_count`               01
 ``patch_cnn``             :class:`PatchCNN`, :func:`patch_cnn_parameter_count`    02
-``dense_prediction``      :func:`predict_dense`, :func:`extract_patches`,         02
-                          :func:`to_fully_convolutional`
+``dense_prediction``      :func:`to_fully_convolutional`                          02
 ``unet``                  :class:`UNet` (2-D/3-D, multi-head)                     04-08
 ``autoencoders``          :class:`AutoEncoder`, :class:`VAE`, :func:`vae_loss`    09
 ``attention``             :func:`scaled_dot_product_attention`,                   10
@@ -43,7 +42,7 @@ __getattr__, __dir__, __all__ = attach(
         'cnn_classifier': ['CNNClassifier', 'receptive_field'],
         'compute_cost': ['count_macs'],
         'cyclegan': ['cyclegan_training_step', 'least_squares_gan_loss'],
-        'dense_prediction': ['extract_patches', 'predict_dense', 'to_fully_convolutional'],
+        'dense_prediction': ['to_fully_convolutional'],
         'gan': ['Discriminator', 'Generator', 'dcgan_weights_init', 'gan_training_step'],
         'mlp': ['MLP', 'mlp_parameter_count'],
         'patch_cnn': ['PatchCNN', 'patch_cnn_parameter_count'],

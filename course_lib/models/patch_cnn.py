@@ -12,7 +12,7 @@ padding it has 26,117 parameters:
 * output: ``16 + 1 = 17``
 
 so ``484 + 25,616 + 17 = 26,117``: almost all weights sit in the fully
-connected layer. Whole-slice prediction lives in :mod:`.dense_prediction`.
+connected layer. Whole-slice prediction: :func:`.dense_prediction.to_fully_convolutional`.
 """
 
 from __future__ import annotations
@@ -75,8 +75,7 @@ class PatchCNN(nn.Module):
         Channels per patch (e.g. 2 for FLAIR + T1w).
     patch_size : int, default 40
         Side of the square input patch, in pixels. The centre pixel of a patch
-        is at index ``patch_size // 2`` (see
-        :func:`course_lib.models.extract_patches`).
+        is at index ``patch_size // 2``.
     n_filters : int, default 4
         Feature maps of every 3x3 convolution.
     n_conv : int, default 4
@@ -159,7 +158,7 @@ class PatchCNN(nn.Module):
             raise ValueError(
                 f"x must have shape (B, {expected[0]}, {expected[1]}, "
                 f"{expected[2]}), got {tuple(x.shape)}; for a whole slice use "
-                "course_lib.models.predict_dense(model, image)."
+                "course_lib.models.to_fully_convolutional(model) (padding='valid')."
             )
         h = self.features(x).flatten(1)
         h = torch.relu(self.fc(h))

@@ -269,9 +269,13 @@ class RegistrationExplorer:
 
 def sweep_readout(gamma: float, gm_dice: float, folding_percent: float,
                   affine_dice: float) -> str:
-    """One line describing a point of a gamma sweep (GM Dice vs affine, % folding voxels)."""
+    """One line describing a point of a gamma sweep (GM Dice vs affine, % folding).
+
+    ``folding_percent`` is the percentage of the counted voxels (e.g. those of the brain)
+    whose Jacobian determinant is <= 0.
+    """
     return (f"γ = {gamma:g}: GM Dice {gm_dice:.3f} ({gm_dice - affine_dice:+.3f} vs affine), "
-            f"{folding_percent:.2f} % folding voxels")
+            f"{folding_percent:.2f} % folding")
 
 
 class SweepBrowser:
@@ -284,7 +288,8 @@ class SweepBrowser:
     jacobians : sequence of numpy.ndarray
         ``(H, W)`` Jacobian determinant map of each result.
     gm_dice, folding_percent : sequence of float
-        GM Dice and % folding voxels of each result.
+        GM Dice and % folding voxels (of the region the caller counts, e.g. the brain) of
+        each result.
     affine_dice : float
         GM Dice after affine registration only (the baseline).
     """

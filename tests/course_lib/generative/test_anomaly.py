@@ -1,11 +1,11 @@
-"""Tests of course_lib.generative.anomaly: regions, slabs, anomaly maps, AUROC tables and latent paths."""
+"""Tests of course_lib.generative.anomaly: regions, slabs, anomaly maps and latent paths."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from course_lib.generative.anomaly import (
     REGION_ROWS,
@@ -13,8 +13,6 @@ from course_lib.generative.anomaly import (
     anomaly_map,
     eroded_mask,
     latent_code,
-    pixel_auroc,
-    region_auroc_table,
     region_masks,
     slab_slices,
 )
@@ -128,38 +126,6 @@ def test_anomaly_map_errors():
         anomaly_map(x, x, np.ones((2, 4, 5), bool))
     with pytest.raises(ValueError, match="sign must be"):
         anomaly_map(x, x, np.ones((2, 4, 4), bool), sign="both")
-
-
-def test_pixel_auroc_matches_mann_whitney():
-    rng = np.random.default_rng(1)
-    truth = rng.random((4, 10, 10)) < 0.2
-    scores = rng.normal(size=truth.shape) + 1.2 * truth
-    scores[0, 0, :5] = 0.5  # ties
-    mask = rng.random(truth.shape) < 0.8
-    u = stats.mannwhitneyu(scores[mask & truth], scores[mask & ~truth]).statistic
-    expected = u / ((mask & truth).sum() * (mask & ~truth).sum())
-    assert pixel_auroc(scores, truth, mask) == pytest.approx(expected)
-    assert pixel_auroc(scores, truth) > 0.7
-    assert np.isnan(pixel_auroc(scores, np.zeros_like(truth)))
-    with pytest.raises(ValueError, match="one shape"):
-        pixel_auroc(scores[0], truth)
-
-
-def test_region_auroc_table_rows_and_missing_regions():
-    rng = np.random.default_rng(2)
-    truth = np.zeros((2, 10, 10), bool)
-    truth[:, 2:5, 2:5] = True
-    brain = np.ones_like(truth)
-    good = truth + 0.1 * rng.normal(size=truth.shape)
-    bad = rng.normal(size=truth.shape)
-    left = np.zeros_like(truth)
-    left[:, :, :5] = True
-    regions = {"left": left, "right": ~left}
-    table = region_auroc_table({"good": good, "bad": bad}, truth, brain, regions, min_positives=5)
-    assert table["left"]["good"] == pytest.approx(1.0)
-    assert table["left"]["bad"] == pytest.approx(pixel_auroc(bad, truth, left))
-    assert table["left"]["positives"] == 18
-    assert np.isnan(table["right"]["good"]) and table["right"]["positives"] == 0
 
 
 def test_latent_code_interpolates_and_moves_one_dimension():

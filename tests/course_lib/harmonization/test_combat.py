@@ -221,3 +221,10 @@ def test_feature_table_feeds_combat():
     gap_after = np.abs(out[batch == "s1"].mean(0) - out[batch == "s2"].mean(0))
     assert names == ["label1_mean", "label2_mean", "label3_mean"]
     assert np.all(gap_after < 0.05 * gap_before)
+
+
+def test_transform_of_no_subjects_is_empty():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(8, 3)) + np.repeat([[0.0], [2.0]], 4, axis=0)
+    model = combat_fit(y, np.repeat(["a", "b"], 4))
+    assert model.transform(np.empty((0, 3)), np.empty(0, dtype=str)).shape == (0, 3)

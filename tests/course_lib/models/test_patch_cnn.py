@@ -7,9 +7,7 @@ import torch
 from course_lib.models import (
     PatchCNN,
     count_parameters,
-    extract_patches,
     patch_cnn_parameter_count,
-    predict_dense,
     to_fully_convolutional,
 )
 
@@ -42,7 +40,7 @@ def test_bad_arguments():
         PatchCNN(patch_size=8, n_conv=4, padding="valid")
     with pytest.raises(ValueError, match="Did you mean 'valid'"):
         PatchCNN(padding="VALID")
-    with pytest.raises(ValueError, match="predict_dense"):
+    with pytest.raises(ValueError, match="to_fully_convolutional"):
         PatchCNN(patch_size=12)(torch.randn(1, 1, 40, 40))
 
 
@@ -51,17 +49,6 @@ def _numpy_patch(image, y, x, p):
     lo, hi = p // 2, p - 1 - p // 2
     padded = np.pad(image, ((0, 0), (lo, hi), (lo, hi)))
     return padded[:, y : y + p, x : x + p]
-
-
-def test_extract_patches_matches_numpy():
-    rng = np.random.default_rng(0)
-    image = rng.normal(size=(2, 7, 9)).astype(np.float32)
-    centers = np.array([[0, 0], [3, 4], [6, 8], [2, 7]])
-    for p in (4, 5):
-        got = extract_patches(image, centers, p).numpy()
-        want = np.stack([_numpy_patch(image, y, x, p) for y, x in centers])
-        np.testing.assert_array_equal(got, want)
-        assert got[1, :, p // 2, p // 2].tolist() == image[:, 3, 4].tolist()
 
 
 def _patch_by_patch(model, image, p):
@@ -75,40 +62,41 @@ def _patch_by_patch(model, image, p):
     return out
 
 
-@pytest.mark.parametrize(
-    "padding, patch_size, method",
-    [
-        ("same", 8, "patches"),
-        ("valid", 10, "fully_convolutional"),  # pooled side 3: odd feature map
-        ("valid", 11, "fully_convolutional"),
-        ("valid", 10, "patches"),
-    ],
-)
-def test_dense_prediction_equals_patch_by_patch(padding, patch_size, method):
+@pytest.mark.parametrize("patch_size", [10, 11])   # pooled side 3 (odd) and 3 after flooring 7/2
+def test_fully_convolutional_equals_patch_by_patch(patch_size):
+    """The FCN on a zero-padded slice gives every pixel the patch network's output."""
     torch.manual_seed(0)
-    model = PatchCNN(in_channels=2, patch_size=patch_size, n_conv=2, padding=padding).eval()
+    model = PatchCNN(in_channels=2, patch_size=patch_size, n_conv=2, padding="valid").eval()
     image = np.random.default_rng(1).normal(size=(2, 9, 7)).astype(np.float32)
     want = _patch_by_patch(model, image, patch_size)
-    got = predict_dense(model, image, method=method, batch_size=16).numpy()
+    lo, hi = patch_size // 2, patch_size - 1 - patch_size // 2
+    padded = np.pad(image, ((0, 0), (lo, hi), (lo, hi)))
+    with torch.no_grad():
+        got = torch.sigmoid(to_fully_convolutional(model)(torch.from_numpy(padded)[None]))[0, 0].numpy()
+    assert got.shape[0] >= 9 and got.shape[1] >= 7
+    got = got[:9, :7]
     np.testing.assert_allclose(got, want, atol=1e-5)
 
 
 def test_fully_convolutional_needs_valid_padding():
     with pytest.raises(ValueError, match="padding='valid'"):
         to_fully_convolutional(PatchCNN(patch_size=8))
-    with pytest.raises(ValueError, match="padding='valid'"):
-        predict_dense(PatchCNN(patch_size=8), np.zeros((5, 5)), method="fully_convolutional")
+    with pytest.raises(ValueError, match="PatchCNN"):
+        to_fully_convolutional(torch.nn.Linear(2, 2))
 
 
-def test_mask_and_mode_restored():
+def test_plain_sequential_of_chapter_02_agrees_with_patch_cnn():
+    """Chapter 02 builds the lecture's network as a plain nn.Sequential, then uses PatchCNN."""
     torch.manual_seed(0)
-    model = PatchCNN(patch_size=6, n_conv=1).train()
-    image = torch.randn(6, 5)
-    mask = torch.zeros(6, 5, dtype=torch.bool)
-    mask[2:4, 1:3] = True
-    full = predict_dense(model, image)
-    masked = predict_dense(model, image, mask=mask)
-    assert model.training
-    assert torch.equal(masked[~mask], torch.zeros(int((~mask).sum())))
-    torch.testing.assert_close(masked[mask], full[mask])
-    assert ((full > 0) & (full < 1)).all()
+    layers = [torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU()]
+    for _ in range(3):
+        layers += [torch.nn.Conv2d(4, 4, 3, padding=1), torch.nn.ReLU()]
+    layers += [torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(1600, 16), torch.nn.ReLU(),
+               torch.nn.Linear(16, 1)]
+    plain = torch.nn.Sequential(*layers)
+    model = PatchCNN()
+    model.load_state_dict(dict(zip(model.state_dict(), plain.state_dict().values())))
+    x = torch.randn(5, 1, 40, 40)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), plain(x)[:, 0])
+    assert count_parameters(plain) == count_parameters(model) == 26117
