@@ -1,6 +1,6 @@
 """Evaluating generative models.
 
-* ``gan_evaluation`` (chapter 07): nearest neighbours (memorisation), tissue statistics,
+* ``gan_evaluation`` (chapter 07a): nearest neighbours (memorisation), tissue statistics,
   the two-sample classifier test, latent interpolation;
 * ``anomaly`` (chapter 09): slabs of slices, anomaly maps from reconstructions, the
   latent-space explorer;

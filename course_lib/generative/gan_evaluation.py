@@ -1,4 +1,4 @@
-"""Evaluating a generative model without fooling yourself (chapter 07).
+"""Evaluating a generative model without fooling yourself (chapter 07a).
 
 Looking at a grid of samples says little: a GAN that copies its training images looks
 perfect, and one that gets the tissue contrast wrong may still look plausible. This module
@@ -9,7 +9,8 @@ gives three checks that can fail, plus the latent interpolation behind the chapt
 * :func:`tissue_thresholds`, :func:`intensity_statistics` -- brain area, intensity and
   tissue fractions of samples vs real images;
 * :func:`two_sample_classifier_test` -- can a classifier tell real from generated?
-  (the classifier two-sample test of Lopez-Paz & Oquab 2017);
+  (the classifier two-sample test of Lopez-Paz & Oquab 2017), with folds and a permutation
+  p-value that respect groups (the slices of one subject are not independent images);
 * :func:`interpolate_latents` -- linear or spherical paths between two latent vectors.
 
 Images are arrays or tensors ``(N, C, H, W)`` (or ``(N, H, W)``) scaled to ``[-1, 1]`` like
@@ -151,21 +152,54 @@ class TwoSampleTestResult:
         Cross-validated accuracy of real-vs-generated classification (0.5 = chance).
     p_value : float
         One-sided binomial p-value of that many correct answers under "the two samples
-        come from one distribution" (accuracy 0.5).
+        come from one distribution" (accuracy 0.5). It treats the ``n`` answers as
+        independent, which slices of one subject are not: prefer ``permutation_p_value``.
     n : int
         Number of images classified (real + generated).
     fold_accuracies : tuple of float
         Accuracy on each held-out fold.
+    permutation_p_value : float or None
+        Fraction of label permutations (whole groups swap labels) whose accuracy reaches the
+        observed one, ``(1 + hits) / (1 + n_permutations)``; None without permutations.
+    n_groups : int
+        Number of independent units (subjects, or single images when no groups are given).
     """
 
     accuracy: float
     p_value: float
     n: int
     fold_accuracies: tuple[float, ...]
+    permutation_p_value: float | None = None
+    n_groups: int = 0
+
+
+def _group_ids(groups: Any, n: int, name: str) -> np.ndarray:
+    if groups is None:
+        return np.arange(n)
+    ids = np.asarray(groups).ravel()
+    if len(ids) != n:
+        raise ValueError(f"{name} must give one group per image: {len(ids)} groups for {n} images.")
+    return ids
+
+
+def _cross_validated_hits(x, y, groups, classifier, n_splits, seed) -> tuple[int, list[float]]:
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    correct, folds = 0, []
+    for train, test in splitter.split(x, y, groups):
+        model = clone(classifier).fit(x[train], y[train])
+        hits = int((model.predict(x[test]) == y[test]).sum())
+        correct += hits
+        folds.append(hits / len(test))
+    return correct, folds
 
 
 def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
-                               n_splits: int = 5, seed: int = 0) -> TwoSampleTestResult:
+                               n_splits: int = 5, seed: int = 0, groups_real: Any = None,
+                               groups_fake: Any = None,
+                               n_permutations: int = 0) -> TwoSampleTestResult:
     """Classifier two-sample test: train to tell ``real`` from ``fake``, score held-out folds.
 
     Parameters
@@ -176,9 +210,19 @@ def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
         Default: standardised pixels into an L2-regularised logistic regression
         (``C=0.1``). Any estimator with ``fit``/``predict`` works; it is cloned per fold.
     n_splits : int
-        Stratified folds; every image is classified once, by a model that did not see it.
+        Folds, stratified by label; every image is classified once, by a model that did not
+        see it -- nor, with groups, any image of its group.
     seed : int
-        Seed of the fold assignment.
+        Seed of the fold assignment and of the permutations.
+    groups_real, groups_fake : array_like, shape (N,) and (M,), optional
+        Group of each image, e.g. the subject a real slice comes from. Images of one group
+        are never split between training and test folds: otherwise the classifier can
+        recognise the *subject* of a test slice from its neighbouring slices, and the
+        accuracy measures that, not a difference between the two samples. Group labels of
+        ``real`` and ``fake`` are kept apart (the same id in both means two groups).
+    n_permutations : int
+        If > 0, also a permutation p-value: labels are reassigned at random to whole groups
+        (keeping the number of real groups) and the test is rerun ``n_permutations`` times.
 
     Returns
     -------
@@ -192,9 +236,7 @@ def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
     arXiv:1610.06545
     """
     from scipy.stats import binomtest
-    from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -202,22 +244,33 @@ def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"real and fake must have the same image size; got {a.shape[1]} "
                          f"and {b.shape[1]} values per image.")
-    if min(len(a), len(b)) < n_splits:
-        raise ValueError(f"need at least n_splits={n_splits} images of each kind; got "
-                         f"{len(a)} real and {len(b)} fake.")
+    ga = _group_ids(groups_real, len(a), "groups_real")
+    gb = _group_ids(groups_fake, len(b), "groups_fake")
+    groups = np.concatenate([np.unique(ga, return_inverse=True)[1],
+                             len(np.unique(ga)) + np.unique(gb, return_inverse=True)[1]])
+    n_real_groups, n_groups = len(np.unique(ga)), len(np.unique(groups))
+    if min(n_real_groups, n_groups - n_real_groups) < n_splits:
+        raise ValueError(f"need at least n_splits={n_splits} groups (or images) of each kind; "
+                         f"got {n_real_groups} real and {n_groups - n_real_groups} fake: lower "
+                         "n_splits.")
     if classifier is None:
         classifier = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     x = np.concatenate([a, b])
     y = np.concatenate([np.ones(len(a), int), np.zeros(len(b), int)])
-    correct, folds = 0, []
-    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for train, test in splitter.split(x, y):
-        model = clone(classifier).fit(x[train], y[train])
-        hits = int((model.predict(x[test]) == y[test]).sum())
-        correct += hits
-        folds.append(hits / len(test))
+    correct, folds = _cross_validated_hits(x, y, groups, classifier, n_splits, seed)
     p = binomtest(correct, len(y), 0.5, alternative="greater").pvalue
-    return TwoSampleTestResult(correct / len(y), float(p), len(y), tuple(folds))
+    permutation_p = None
+    if n_permutations > 0:
+        rng = np.random.default_rng(seed)
+        hits = 0
+        for _ in range(int(n_permutations)):
+            real_groups = rng.permutation(n_groups)[:n_real_groups]
+            y_perm = np.isin(groups, real_groups).astype(int)
+            c, _ = _cross_validated_hits(x, y_perm, groups, classifier, n_splits, seed)
+            hits += c / len(y) >= correct / len(y)
+        permutation_p = (1 + hits) / (1 + int(n_permutations))
+    return TwoSampleTestResult(correct / len(y), float(p), len(y), tuple(folds),
+                               permutation_p, n_groups)
 
 
 def interpolate_latents(z0: Any, z1: Any, steps: int,

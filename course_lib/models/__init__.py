@@ -14,10 +14,12 @@ module                    contents                                              
 ``cnn_classifier``        :class:`CNNClassifier`, :func:`receptive_field`         10
 ``compute_cost``          :func:`count_macs` (multiply-accumulates of a forward)  10
 ``transunet``             :class:`TransUNetLite`                                  10
-``gan``                   DCGAN :class:`Generator` / :class:`Discriminator`,      07
+``gan``                   DCGAN :class:`Generator` / :class:`Discriminator`,      07a
                           :func:`gan_training_step`
-``pix2pix``               :class:`UNetGenerator`, :class:`PatchDiscriminator`,    07
+``pix2pix``               :class:`UNetGenerator`, :class:`PatchDiscriminator`,    07b
                           :func:`pix2pix_training_step`
+``cyclegan``              :func:`cyclegan_training_step`,                         07b
+                          :func:`least_squares_gan_loss`
 ``checkpoint``            :func:`save_checkpoint`, :func:`load_checkpoint`        06-
 ``utils``                 :func:`count_parameters`, :func:`set_requires_grad`     all
 ========================  =====================================================  =======
@@ -30,7 +32,7 @@ from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'compute_cost', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
+    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'compute_cost', 'cyclegan', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
     names={
         'attention': [
             'MultiHeadSelfAttention', 'TransformerBlock', 'scaled_dot_product_attention'
@@ -39,6 +41,7 @@ __getattr__, __dir__, __all__ = attach(
         'checkpoint': ['load_checkpoint', 'save_checkpoint'],
         'cnn_classifier': ['CNNClassifier', 'receptive_field'],
         'compute_cost': ['count_macs'],
+        'cyclegan': ['cyclegan_training_step', 'least_squares_gan_loss'],
         'dense_prediction': ['to_fully_convolutional'],
         'gan': ['Discriminator', 'Generator', 'dcgan_weights_init', 'gan_training_step'],
         'mlp': ['MLP', 'mlp_parameter_count'],

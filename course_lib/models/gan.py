@@ -1,4 +1,4 @@
-"""DCGAN generator and discriminator, and one GAN training step (chapter 07).
+"""DCGAN generator and discriminator, and one GAN training step (chapter 07a).
 
 Goodfellow's minimax game: a generator ``G`` maps noise ``z ~ N(0, I)`` to
 images, a discriminator ``D`` scores images as real or generated; ``D`` is

@@ -1,4 +1,4 @@
-"""pix2pix: conditional GAN for paired image-to-image translation (chapter 07).
+"""pix2pix: conditional GAN for paired image-to-image translation (chapter 07b).
 
 The generator translates a source image (e.g. T1w) into a target contrast
 (e.g. T2w, or CT in the lecture's MR-to-CT example); the discriminator sees

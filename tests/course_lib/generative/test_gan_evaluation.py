@@ -98,3 +98,41 @@ def test_linear_midpoint_is_shorter_than_slerp_midpoint():
 def test_interpolate_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         interpolate_latents(np.ones(3), np.ones(3), **kwargs)
+
+
+def _subjects(rng, n_subjects, per_subject, dim=8, shift=0.0):
+    """Images of several 'subjects': each subject has its own mean, one distribution overall."""
+    centres = rng.normal(size=(n_subjects, dim)) * 2.0
+    x = np.concatenate([c + shift + 0.3 * rng.normal(size=(per_subject, dim)) for c in centres])
+    return x, np.repeat(np.arange(n_subjects), per_subject)
+
+
+def test_grouped_folds_stop_the_classifier_from_recognising_subjects():
+    """Real vs real from different subjects: splitting images (not subjects) into folds lets the
+    classifier recognise each subject and reports a 'difference'; grouped folds do not."""
+    rng = np.random.default_rng(7)
+    x, groups = _subjects(rng, 12, 10)
+    a, b = x[groups < 6], x[groups >= 6]
+    naive = two_sample_classifier_test(a, b, seed=0)
+    grouped = two_sample_classifier_test(a, b, seed=0, n_splits=3, groups_real=groups[groups < 6],
+                                         groups_fake=groups[groups >= 6], n_permutations=30)
+    assert naive.accuracy > 0.9 and naive.p_value < 1e-10       # the pitfall
+    assert grouped.n_groups == 12 and grouped.permutation_p_value > 0.05
+    assert grouped.accuracy < naive.accuracy - 0.2
+
+
+def test_permutation_p_value_is_small_for_a_real_difference():
+    rng = np.random.default_rng(8)
+    x, groups = _subjects(rng, 12, 10)
+    a, b = x[groups < 6], x[groups >= 6] + 6.0
+    result = two_sample_classifier_test(a, b, seed=0, n_splits=3, groups_real=groups[groups < 6],
+                                        groups_fake=groups[groups >= 6], n_permutations=19)
+    assert result.accuracy == 1.0 and result.permutation_p_value == pytest.approx(1 / 20)
+
+
+def test_two_sample_test_checks_groups():
+    with pytest.raises(ValueError, match="one group per image"):
+        two_sample_classifier_test(np.zeros((10, 2)), np.ones((10, 2)), groups_real=[0, 1])
+    with pytest.raises(ValueError, match="lower n_splits"):
+        two_sample_classifier_test(np.zeros((10, 2)), np.ones((10, 2)),
+                                   groups_real=[0] * 5 + [1] * 5)
