@@ -1,6 +1,6 @@
 # Machine Learning for Medical Image Processing — the course's commands.
 #   make lab      create .venv if missing, install the course, start JupyterLab on notebooks/
-#   make test     create .venv if missing, run the unit tests and nbval over every notebook
+#   make test     create .venv if missing: ruff, unit tests, nbval over every notebook (pinned numeric configuration) beside the gpu-path smoke run, browser tests
 # More: make execute | student | instructor | slides | test-browser | budget | benchmarks | clean
 #       (see README.md; stored outputs are written and checked under NUMERIC=portable; NUMERIC=default is the machine's own)
 
@@ -40,7 +40,7 @@ $(error NUMERIC=$(NUMERIC) is not a numeric configuration: use portable, default
 endif
 NUMERIC_ENV := $(NUMERIC_ENV_$(NUMERIC))
 
-.PHONY: lab test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
+.PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
 
 venv: $(STAMP)
 
@@ -62,7 +62,17 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(PORT) \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-test: test-unit test-notebooks test-browser
+# The notebooks run on one thread (NUMERIC=portable), so the smoke leg runs beside them on the
+# other core, itself on one thread; then the browser tests.
+test: lint test-unit
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-smoke \
+	  SMOKE_ENV="$(NUMERIC_ENV_threads1)"
+	$(MAKE) --no-print-directory test-browser
+
+# ruff's linter and format check over the code (notebooks excluded; config in pyproject.toml).
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests -q -m "not network and not browser"
@@ -89,8 +99,9 @@ execute: $(STAMP)
 
 # Every chapter through the gpu profile's code paths (3-D models...) at toy sizes on the CPU:
 # nothing is compared or written back; a failing cell fails the target.
+SMOKE_ENV ?=
 test-smoke: $(STAMP)
-	$(PY) -m tools.execute --smoke --timeout 600 $(NOTEBOOKS)
+	$(SMOKE_ENV) $(PY) -m tools.execute --smoke --timeout 600 $(NOTEBOOKS)
 
 # The gpu profile (1-mm data, 3-D models, CUDA where present) on a GPU machine; executed copies
 # go to build/gpu/ and the stored cpu-profile notebooks stay as they are.

@@ -12,6 +12,7 @@ measures the downloader alone. The script prints the wall time, the
 throughput and the peak RSS, and exits with status 1 if the peak RSS exceeds
 ``--limit-mb`` (streaming must not hold the file in memory).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,7 +72,12 @@ def run(size_mb: int) -> dict:
             env = {**os.environ, "PYTHONPATH": str(REPO)}
             result = subprocess.run(
                 [sys.executable, "-c", CHILD, url, str(cache / "big.bin"), known_hash],
-                capture_output=True, text=True, env=env, check=True, timeout=600)
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+                timeout=600,
+            )
         finally:
             httpd.shutdown()
             httpd.server_close()

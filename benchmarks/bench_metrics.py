@@ -19,6 +19,7 @@ gives the maximum and the *average* Hausdorff distance, not HD95, between the
 full voxel sets) on the masks and on their surface voxels. The HD values are
 printed side by side as a check (they agree when computed on the surfaces).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,11 @@ import scipy
 from scipy import ndimage
 
 from course_lib.metrics import (
-    assd, hd95, surface_distance_metrics, surface_distances, surface_voxels,
+    assd,
+    hd95,
+    surface_distance_metrics,
+    surface_distances,
+    surface_voxels,
 )
 
 SHAPE = (197, 233, 189)
@@ -94,20 +99,25 @@ def main() -> None:
     else:
         sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(args.threads)
 
-    print(f"grid {SHAPE} at {SPACING} mm, best of {args.repeat}; {os.cpu_count()} CPUs, "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, SimpleITK threads "
-          f"{args.threads if sitk else 'n/a'}")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
-          f", SimpleITK {sitk.Version_VersionString() if sitk else 'n/a'}")
+    print(
+        f"grid {SHAPE} at {SPACING} mm, best of {args.repeat}; {os.cpu_count()} CPUs, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, SimpleITK threads "
+        f"{args.threads if sitk else 'n/a'}"
+    )
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
+        f", SimpleITK {sitk.Version_VersionString() if sitk else 'n/a'}"
+    )
     for name, make in (("brain", brain_pair), ("lesions", lesion_pair)):
         a, b = make()
         print(f"\n[{name}] volumes {a.sum() / 1000:.1f} mL and {b.sum() / 1000:.1f} mL")
         t_crop, m = best_time(lambda: surface_distance_metrics(a, b, SPACING), args.repeat)
-        t_full, m_full = best_time(
-            lambda: _no_crop_metrics(a, b), args.repeat)
+        t_full, m_full = best_time(lambda: _no_crop_metrics(a, b), args.repeat)
         assert m == m_full, (m, m_full)
-        print(f"  course_lib HD/HD95/ASSD, cropped : {t_crop:7.3f} s  "
-              f"HD {m['hausdorff']:.3f} mm, HD95 {m['hd95']:.3f} mm, ASSD {m['assd']:.3f} mm")
+        print(
+            f"  course_lib HD/HD95/ASSD, cropped : {t_crop:7.3f} s  "
+            f"HD {m['hausdorff']:.3f} mm, HD95 {m['hd95']:.3f} mm, ASSD {m['assd']:.3f} mm"
+        )
         print(f"  course_lib HD/HD95/ASSD, no crop : {t_full:7.3f} s  (same values)")
         t_hd95, _ = best_time(lambda: hd95(a, b, SPACING), args.repeat)
         t_assd, _ = best_time(lambda: assd(a, b, SPACING), args.repeat)
@@ -123,8 +133,10 @@ def main() -> None:
         hd_masks = hd.GetHausdorffDistance()
         t_surf, _ = best_time(lambda: hd.Execute(sa, sb), args.repeat)
         print(f"  SimpleITK Hausdorff, full masks  : {t_masks:7.3f} s  HD {hd_masks:.3f} mm")
-        print(f"  SimpleITK Hausdorff, surfaces    : {t_surf:7.3f} s  HD "
-              f"{hd.GetHausdorffDistance():.3f} mm (surface extraction not timed)")
+        print(
+            f"  SimpleITK Hausdorff, surfaces    : {t_surf:7.3f} s  HD "
+            f"{hd.GetHausdorffDistance():.3f} mm (surface extraction not timed)"
+        )
 
 
 def _no_crop_metrics(a: np.ndarray, b: np.ndarray) -> dict[str, float]:

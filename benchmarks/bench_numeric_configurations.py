@@ -17,6 +17,7 @@ The job: 30 Adam steps of a two-layer CNN with batch normalisation on random 32 
 MKL), plus a NumPy exp/sum and matmul (NumPy's SIMD loops and OpenBLAS). The hash covers the
 trained weights and the three results.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,13 @@ print(digest, f"{time.perf_counter() - start:.2f}")
 """
 
 THREADS1 = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2",
-        "OPENBLAS_CORETYPE": "Haswell",
-        "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+AVX2 = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "MKL_CBWR": "AVX2",
+    "OPENBLAS_CORETYPE": "Haswell",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+}
 PINNED = {**THREADS1, **AVX2}
 
 #: (name, settings added to a clean environment); each "pinned minus X" drops one setting.
@@ -61,32 +66,49 @@ CONFIGURATIONS: list[tuple[str, dict[str, str]]] = [
     ("default (the machine's own)", {}),
     ("threads1", THREADS1),
     ("pinned (NUMERIC=portable)", PINNED),
-] + [(f"pinned minus {key}", {k: v for k, v in PINNED.items() if k != key})
-     for key in ("OMP_NUM_THREADS", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR", "OPENBLAS_CORETYPE",
-                 "NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY")]
+] + [
+    (f"pinned minus {key}", {k: v for k, v in PINNED.items() if k != key})
+    for key in (
+        "OMP_NUM_THREADS",
+        "ONEDNN_MAX_CPU_ISA",
+        "MKL_CBWR",
+        "OPENBLAS_CORETYPE",
+        "NPY_DISABLE_CPU_FEATURES",
+        "ATEN_CPU_CAPABILITY",
+    )
+]
 
 
 def run_job(settings: dict[str, str]) -> tuple[str, float]:
     """Run the job in a fresh interpreter; return (hash, seconds)."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in PINNED and not k.startswith(("OMP_", "MKL_", "OPENBLAS_"))}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PINNED and not k.startswith(("OMP_", "MKL_", "OPENBLAS_"))
+    }
     environment.update(settings)
-    result = subprocess.run([sys.executable, "-c", JOB], env=environment, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", JOB], env=environment, check=True, capture_output=True, text=True
+    )
     digest, seconds = result.stdout.split()
     return digest, float(seconds)
 
 
 def main() -> None:
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     pinned_digest = None
     for name, settings in CONFIGURATIONS:
         digest, seconds = run_job(settings)
         if name.startswith("pinned ("):
             pinned_digest = digest
-        same = "" if pinned_digest is None or name.startswith("pinned (") else (
-            "  same bits as pinned" if digest == pinned_digest else "  differs from pinned")
+        same = (
+            ""
+            if pinned_digest is None or name.startswith("pinned (")
+            else ("  same bits as pinned" if digest == pinned_digest else "  differs from pinned")
+        )
         print(f"{name:<40} {digest}  {seconds:5.2f} s{same}")
 
 

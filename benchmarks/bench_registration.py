@@ -54,6 +54,7 @@ images and landmark maths are not timed. Targets (per pair): our TRE <= best Sim
 TRE + 0.5 mm, and our time <= 1.5 x the time of that SimpleITK configuration; the ratio
 to the fastest SimpleITK configuration is printed too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,11 @@ _ARGS.add_argument("--threads", type=int, default=2)
 _ARGS.add_argument("--repeat", type=int, default=3)
 _ARGS.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 _ARGS.add_argument("--quick", action="store_true", help="one seed, one repeat")
-_ARGS.add_argument("--bias-only", action="store_true",
-                   help="only the zoom-bias section (chapter 03a's pure-affine pairs)")
+_ARGS.add_argument(
+    "--bias-only",
+    action="store_true",
+    help="only the zoom-bias section (chapter 03a's pure-affine pairs)",
+)
 ARGS = _ARGS.parse_args()
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = str(ARGS.threads)
@@ -86,12 +90,20 @@ try:
 except ImportError:  # pragma: no cover - optional dependency
     sitk = None
 
-from course_lib.registration import (affine_matrix, apply_affine, decompose_affine,  # noqa: E402
-                                     landmark_grid, register_affine,
-                                     target_registration_error, warp_affine)
+from course_lib.registration import (  # noqa: E402
+    affine_matrix,
+    apply_affine,
+    decompose_affine,
+    landmark_grid,
+    register_affine,
+    target_registration_error,
+    warp_affine,
+)
 
-OURS = {3: dict(mode="affine", factors=(4, 2, 1), iterations=(100, 60, 30), sampling=0.02),
-        2: dict(mode="affine", factors=(2, 1), iterations=(100, 60), sampling=0.1)}
+OURS = {
+    3: dict(mode="affine", factors=(4, 2, 1), iterations=(100, 60, 30), sampling=0.02),
+    2: dict(mode="affine", factors=(2, 1), iterations=(100, 60), sampling=0.1),
+}
 """Our settings per dimension (tuned on this benchmark); the rest are the defaults of
 ``register_affine`` (Adam, lr 0.5 mm, patience 3, min_step 0.05 mm)."""
 SITK_OPTIMIZERS = ("gd", "rsgd", "lbfgsb")
@@ -138,14 +150,29 @@ def pairs_3d(seeds) -> list[Pair]:
     for seed in seeds:
         if simulate_subject is None or seed == seeds[0]:  # the template moved by an affine
             rng = np.random.default_rng(seed)
-            q = np.r_[rng.uniform(-10, 10, 3), rng.uniform(-0.17, 0.17, 3),
-                      rng.uniform(0.9, 1.1, 3), rng.uniform(-0.05, 0.05, 3)]
+            q = np.r_[
+                rng.uniform(-10, 10, 3),
+                rng.uniform(-0.17, 0.17, 3),
+                rng.uniform(0.9, 1.1, 3),
+                rng.uniform(-0.05, 0.05, 3),
+            ]
             t = affine_matrix(q)
-            moving = warp_affine(torch.from_numpy(fixed), aff, aff, fixed.shape,
-                                 transform=np.linalg.inv(t)).numpy()
+            moving = warp_affine(
+                torch.from_numpy(fixed), aff, aff, fixed.shape, transform=np.linalg.inv(t)
+            ).numpy()
             pf = landmark_grid(fixed > 0.2 * fixed.max(), aff, 10.0)
-            out.append(Pair(f"3d-affine-{seed}", fixed, aff, moving, aff, pf,
-                            apply_affine(t, pf), true_affine=t))
+            out.append(
+                Pair(
+                    f"3d-affine-{seed}",
+                    fixed,
+                    aff,
+                    moving,
+                    aff,
+                    pf,
+                    apply_affine(t, pf),
+                    true_affine=t,
+                )
+            )
             if simulate_subject is None:
                 continue
         contrasts = ("T1w", "T2w") if seed == seeds[0] else ("T1w",)
@@ -157,9 +184,19 @@ def pairs_3d(seeds) -> list[Pair]:
         pf = coords[:, idx[:, 0], idx[:, 1], idx[:, 2]].T.astype(np.float64)
         true_affine = np.linalg.inv(subj.true_affine)  # template -> subject, affine part
         for c in contrasts:
-            out.append(Pair(f"3d-{c[:2]}-s{seed}", fixed, aff, _clean(subj.images[c]),
-                            subj.affine, pf, pm, multimodal=c != "T1w",
-                            true_affine=true_affine))
+            out.append(
+                Pair(
+                    f"3d-{c[:2]}-s{seed}",
+                    fixed,
+                    aff,
+                    _clean(subj.images[c]),
+                    subj.affine,
+                    pf,
+                    pm,
+                    multimodal=c != "T1w",
+                    true_affine=true_affine,
+                )
+            )
     return out
 
 
@@ -170,26 +207,40 @@ def pairs_2d(seed: int = 0) -> list[Pair]:
     aff = np.eye(3)
     aff[:2, :2], aff[:2, 2] = aff3[:2, :2], aff3[:2, 3]
     rng = np.random.default_rng(100 + seed)
-    p = np.r_[rng.uniform(-10, 10, 2), rng.uniform(-0.17, 0.17), rng.uniform(0.9, 1.1, 2),
-              rng.uniform(-0.05, 0.05)]
+    p = np.r_[
+        rng.uniform(-10, 10, 2),
+        rng.uniform(-0.17, 0.17),
+        rng.uniform(0.9, 1.1, 2),
+        rng.uniform(-0.05, 0.05),
+    ]
     t = affine_matrix(p)
-    moving = warp_affine(torch.from_numpy(fixed), aff, aff, fixed.shape,
-                         transform=np.linalg.inv(t)).numpy()
+    moving = warp_affine(
+        torch.from_numpy(fixed), aff, aff, fixed.shape, transform=np.linalg.inv(t)
+    ).numpy()
     brain = moving > 0.05 * moving.max()
     t2like = np.where(brain, 1.05 - moving, 0.0).astype(np.float32)
     pf = landmark_grid(fixed > 0.2 * fixed.max(), aff, 10.0)
     pm = apply_affine(t, pf)
-    return [Pair("2d-T1", fixed, aff, moving, aff, pf, pm, true_affine=t),
-            Pair("2d-T2like", fixed, aff, t2like, aff, pf, pm, multimodal=True,
-                 true_affine=t)]
+    return [
+        Pair("2d-T1", fixed, aff, moving, aff, pf, pm, true_affine=t),
+        Pair("2d-T2like", fixed, aff, t2like, aff, pf, pm, multimodal=True, true_affine=t),
+    ]
 
 
 # ----------------------------------------------------------------------------- methods
 def run_ours(pair: Pair) -> np.ndarray:
     metric = "mi" if pair.multimodal else "ncc"
-    res = register_affine(pair.fixed, pair.moving, pair.fixed_affine, pair.moving_affine,
-                          metric=metric, init="moments", progress=False,
-                          device=torch.device("cpu"), **OURS[pair.fixed.ndim])
+    res = register_affine(
+        pair.fixed,
+        pair.moving,
+        pair.fixed_affine,
+        pair.moving_affine,
+        metric=metric,
+        init="moments",
+        progress=False,
+        device=torch.device("cpu"),
+        **OURS[pair.fixed.ndim],
+    )
     return res.matrix
 
 
@@ -220,6 +271,7 @@ def _sitk_matrix(transform, d: int) -> np.ndarray:
 def make_sitk_runner(metric: str, sampling: float, optimizer: str):
     """SimpleITK affine registration; ``optimizer`` is the tutorial's gradient descent
     ("gd"), regular-step gradient descent ("rsgd") or L-BFGS-B ("lbfgsb")."""
+
     def run(pair: Pair, images) -> np.ndarray:
         fixed, moving = images
         d = pair.fixed.ndim
@@ -232,13 +284,20 @@ def make_sitk_runner(metric: str, sampling: float, optimizer: str):
         reg.SetMetricSamplingPercentage(sampling, 1)
         reg.SetInterpolator(sitk.sitkLinear)
         if optimizer == "gd":
-            reg.SetOptimizerAsGradientDescent(learningRate=1.0, numberOfIterations=100,
-                                              convergenceMinimumValue=1e-6,
-                                              convergenceWindowSize=10)
+            reg.SetOptimizerAsGradientDescent(
+                learningRate=1.0,
+                numberOfIterations=100,
+                convergenceMinimumValue=1e-6,
+                convergenceWindowSize=10,
+            )
         elif optimizer == "rsgd":
             reg.SetOptimizerAsRegularStepGradientDescent(
-                learningRate=1.0, minStep=1e-3, numberOfIterations=100, relaxationFactor=0.5,
-                gradientMagnitudeTolerance=1e-8)
+                learningRate=1.0,
+                minStep=1e-3,
+                numberOfIterations=100,
+                relaxationFactor=0.5,
+                gradientMagnitudeTolerance=1e-8,
+            )
         else:
             reg.SetOptimizerAsLBFGSB(gradientConvergenceTolerance=1e-5, numberOfIterations=100)
         if optimizer != "lbfgsb":  # L-BFGS-B ignores scales (and warns)
@@ -247,10 +306,11 @@ def make_sitk_runner(metric: str, sampling: float, optimizer: str):
         reg.SetSmoothingSigmasPerLevel([2, 1, 0])
         reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
         init = sitk.CenteredTransformInitializer(
-            fixed, moving, sitk.AffineTransform(d),
-            sitk.CenteredTransformInitializerFilter.MOMENTS)
+            fixed, moving, sitk.AffineTransform(d), sitk.CenteredTransformInitializerFilter.MOMENTS
+        )
         reg.SetInitialTransform(init, inPlace=False)
         return _sitk_matrix(reg.Execute(fixed, moving), d)
+
     return run
 
 
@@ -269,10 +329,13 @@ def evaluate(pairs: list[Pair], repeat: int) -> None:
             metric = "mattes" if pair.multimodal else "correlation"
             for opt in SITK_OPTIMIZERS:
                 for s in SITK_SAMPLING[pair.fixed.ndim]:
-                    methods[f"sitk-{metric[:4]}-{opt}-{int(s * 100)}%"] = \
-                        make_sitk_runner(metric, s, opt)
-            images = (_to_sitk(pair.fixed, pair.fixed_affine),
-                      _to_sitk(pair.moving, pair.moving_affine))
+                    methods[f"sitk-{metric[:4]}-{opt}-{int(s * 100)}%"] = make_sitk_runner(
+                        metric, s, opt
+                    )
+            images = (
+                _to_sitk(pair.fixed, pair.fixed_affine),
+                _to_sitk(pair.moving, pair.moving_affine),
+            )
         times = {k: [] for k in methods}
         mats = {}
         for _ in range(repeat):
@@ -284,18 +347,33 @@ def evaluate(pairs: list[Pair], repeat: int) -> None:
                 times[name].append(sec)
         for name in methods:
             tre = target_registration_error(pair.points_fixed, pair.points_moving, mats[name])
-            aff_err = (np.linalg.norm(apply_affine(mats[name], pair.points_fixed)
-                                      - apply_affine(pair.true_affine, pair.points_fixed),
-                                      axis=1).mean() if pair.true_affine is not None
-                       else np.nan)
-            pair.results[name] = dict(tre=float(tre.mean()), tre95=float(np.percentile(tre, 95)),
-                                      affine_err=float(aff_err),
-                                      time=float(np.median(times[name])))
+            aff_err = (
+                np.linalg.norm(
+                    apply_affine(mats[name], pair.points_fixed)
+                    - apply_affine(pair.true_affine, pair.points_fixed),
+                    axis=1,
+                ).mean()
+                if pair.true_affine is not None
+                else np.nan
+            )
+            pair.results[name] = dict(
+                tre=float(tre.mean()),
+                tre95=float(np.percentile(tre, 95)),
+                affine_err=float(aff_err),
+                time=float(np.median(times[name])),
+            )
         pair.results["initial"] = dict(
-            tre=float(target_registration_error(pair.points_fixed, pair.points_moving,
-                                                np.eye(pair.fixed.ndim + 1)).mean()),
-            oracle=float(target_registration_error(pair.points_fixed, pair.points_moving,
-                                                   oracle_affine(pair)).mean()))
+            tre=float(
+                target_registration_error(
+                    pair.points_fixed, pair.points_moving, np.eye(pair.fixed.ndim + 1)
+                ).mean()
+            ),
+            oracle=float(
+                target_registration_error(
+                    pair.points_fixed, pair.points_moving, oracle_affine(pair)
+                ).mean()
+            ),
+        )
 
 
 def oracle_affine(pair: Pair) -> np.ndarray:
@@ -308,8 +386,7 @@ def oracle_affine(pair: Pair) -> np.ndarray:
 
 
 def report(pairs: list[Pair]) -> bool:
-    print(f"\n{'pair':<12} {'method':<22} {'TRE mm':>7} {'TRE95':>6} {'vs A mm':>7} "
-          f"{'time s':>7}")
+    print(f"\n{'pair':<12} {'method':<22} {'TRE mm':>7} {'TRE95':>6} {'vs A mm':>7} {'time s':>7}")
     ok = True
     for pair in pairs:
         init = pair.results["initial"]
@@ -318,8 +395,10 @@ def report(pairs: list[Pair]) -> bool:
         for name, r in pair.results.items():
             if name == "initial":
                 continue
-            print(f"{'':<12} {name:<22} {r['tre']:7.2f} {r['tre95']:6.2f} "
-                  f"{r['affine_err']:7.2f} {r['time']:7.2f}")
+            print(
+                f"{'':<12} {name:<22} {r['tre']:7.2f} {r['tre95']:6.2f} "
+                f"{r['affine_err']:7.2f} {r['time']:7.2f}"
+            )
         sitk_names = [n for n in pair.results if n.startswith("sitk")]
         if not sitk_names:
             continue
@@ -330,11 +409,13 @@ def report(pairs: list[Pair]) -> bool:
         acc_ok = ours["tre"] <= ref["tre"] + 0.5
         time_ok = ratio <= 1.5
         ok &= acc_ok and time_ok
-        print(f"{'':<12} -> best SimpleITK: {best}; TRE ours - SimpleITK = "
-              f"{ours['tre'] - ref['tre']:+.2f} mm ({'ok' if acc_ok else 'MISSED'} <= 0.5), "
-              f"time ratio {ratio:.2f} ({'ok' if time_ok else 'MISSED'} <= 1.5); "
-              f"vs fastest ({fastest}, TRE {pair.results[fastest]['tre']:.2f}): "
-              f"{ours['time'] / pair.results[fastest]['time']:.2f}")
+        print(
+            f"{'':<12} -> best SimpleITK: {best}; TRE ours - SimpleITK = "
+            f"{ours['tre'] - ref['tre']:+.2f} mm ({'ok' if acc_ok else 'MISSED'} <= 0.5), "
+            f"time ratio {ratio:.2f} ({'ok' if time_ok else 'MISSED'} <= 1.5); "
+            f"vs fastest ({fastest}, TRE {pair.results[fastest]['tre']:.2f}): "
+            f"{ours['time'] / pair.results[fastest]['time']:.2f}"
+        )
     return ok
 
 
@@ -351,17 +432,25 @@ def zoom_bias(seeds) -> None:
 
     anatomy = load_icbm152(2)
     fixed, aff = _clean(anatomy.t1), np.asarray(anatomy.affine, dtype=np.float64)
-    base = _clean(simulate_subject(seed=100, resolution=2, contrasts=("T1w",),
-                                   deformation_strength=0.0).images["T1w"])
+    base = _clean(
+        simulate_subject(
+            seed=100, resolution=2, contrasts=("T1w",), deformation_strength=0.0
+        ).images["T1w"]
+    )
     methods = {"ours NCC": "ncc", "ours MI": "mi"}
     if sitk is not None:
-        methods.update({"SimpleITK Correlation": make_sitk_runner("correlation", 0.05, "rsgd"),
-                        "SimpleITK Mattes MI": make_sitk_runner("mattes", 0.05, "rsgd")})
+        methods.update(
+            {
+                "SimpleITK Correlation": make_sitk_runner("correlation", 0.05, "rsgd"),
+                "SimpleITK Mattes MI": make_sitk_runner("mattes", 0.05, "rsgd"),
+            }
+        )
     errors = {name: [] for name in methods}
     for seed in seeds:
         true_affine = simulate_subject(seed=seed, resolution=2, contrasts=("T1w",)).true_affine
-        moving = _clean(warp_affine(torch.from_numpy(base), aff, aff, base.shape,
-                                    transform=true_affine).numpy())
+        moving = _clean(
+            warp_affine(torch.from_numpy(base), aff, aff, base.shape, transform=true_affine).numpy()
+        )
         truth = decompose_affine(np.linalg.inv(true_affine))[6:9]
         pair = Pair(f"bias-s{seed}", fixed, aff, moving, aff, np.zeros((1, 3)), np.zeros((1, 3)))
         images = (_to_sitk(fixed, aff), _to_sitk(moving, aff)) if sitk is not None else None
@@ -375,8 +464,10 @@ def zoom_bias(seeds) -> None:
     print(f"\nzoom bias: found - true zooms on chapter 03a's pure-affine pairs (seeds {seeds})")
     for name, errs in errors.items():
         errs = np.array(errs)
-        print(f"  {name:<22} mean {errs.mean():+.4f}, per axis {np.round(errs.mean(0), 4)}, "
-              f"{(errs < 0).sum()}/{errs.size} negative")
+        print(
+            f"  {name:<22} mean {errs.mean():+.4f}, per axis {np.round(errs.mean(0), 4)}, "
+            f"{(errs < 0).sum()}/{errs.size} negative"
+        )
 
 
 def main() -> int:
@@ -386,11 +477,13 @@ def main() -> int:
         sitk.ProcessObject.GlobalWarningDisplayOff()  # e.g. "no valid points" when diverging
     seeds = ARGS.seeds[:1] if ARGS.quick else ARGS.seeds
     repeat = 1 if ARGS.quick else ARGS.repeat
-    print(f"python {platform.python_version()}, torch {torch.__version__}, "
-          f"SimpleITK {sitk.Version.VersionString() if sitk else 'absent'}, "
-          f"{os.cpu_count()} CPUs, threads per method = {ARGS.threads}, "
-          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, "
-          f"load average at start {os.getloadavg()[0]:.1f}")
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__}, "
+        f"SimpleITK {sitk.Version.VersionString() if sitk else 'absent'}, "
+        f"{os.cpu_count()} CPUs, threads per method = {ARGS.threads}, "
+        f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, "
+        f"load average at start {os.getloadavg()[0]:.1f}"
+    )
     print(f"ours: {OURS}")
     if ARGS.bias_only:
         zoom_bias(seeds)
@@ -399,8 +492,10 @@ def main() -> int:
     evaluate(pairs, repeat)
     ok = report(pairs)
     zoom_bias(seeds)
-    print(f"\nload average at end {os.getloadavg()[0]:.1f}; targets "
-          f"{'met' if ok else 'NOT met'} on every pair")
+    print(
+        f"\nload average at end {os.getloadavg()[0]:.1f}; targets "
+        f"{'met' if ok else 'NOT met'} on every pair"
+    )
     return 0
 
 

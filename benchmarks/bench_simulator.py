@@ -16,6 +16,7 @@ Wall time and CPU time (``time.process_time``, all threads) are both printed: on
 shared machine the wall time includes waiting for a core, while with
 ``OMP_NUM_THREADS=1`` the CPU time is what one dedicated core would need.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,14 +46,18 @@ def main() -> int:
 
     from course_lib.simulation import load_icbm152, make_cohort, simulate_subject
 
-    print(f"python {platform.python_version()}, OMP_NUM_THREADS="
-          f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, {os.cpu_count()} CPUs visible")
+    print(
+        f"python {platform.python_version()}, OMP_NUM_THREADS="
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, {os.cpu_count()} CPUs visible"
+    )
     options = dict(lesions=True, n_raters=args.raters, contrasts=("T1w", "T2w", "PD", "FLAIR"))
     for resolution in args.resolutions:
         start = time.perf_counter()
         load_icbm152(resolution)
-        print(f"\n[{resolution} mm] template load (once per process): "
-              f"{time.perf_counter() - start:.2f} s")
+        print(
+            f"\n[{resolution} mm] template load (once per process): "
+            f"{time.perf_counter() - start:.2f} s"
+        )
         times, cpu = [], []
         for seed in range(args.subjects):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -61,12 +66,18 @@ def main() -> int:
             cpu.append(time.process_time() - start_cpu)
             del subject
         target = 1.0 if resolution == 2 else 8.0
-        print(f"[{resolution} mm] seconds per subject (4 contrasts + lesions + "
-              f"{args.raters} raters), target <= {target:.0f} s:")
-        print(f"    wall: median {statistics.median(times):.3f}, min {min(times):.3f}, "
-              f"max {max(times):.3f}")
-        print(f"    CPU (all threads of this process): median {statistics.median(cpu):.3f}, "
-              f"min {min(cpu):.3f}, max {max(cpu):.3f}")
+        print(
+            f"[{resolution} mm] seconds per subject (4 contrasts + lesions + "
+            f"{args.raters} raters), target <= {target:.0f} s:"
+        )
+        print(
+            f"    wall: median {statistics.median(times):.3f}, min {min(times):.3f}, "
+            f"max {max(times):.3f}"
+        )
+        print(
+            f"    CPU (all threads of this process): median {statistics.median(cpu):.3f}, "
+            f"min {min(cpu):.3f}, max {max(cpu):.3f}"
+        )
         print(f"[{resolution} mm] peak RSS so far: {peak_rss_mb():.0f} MiB")
 
     if 2 in args.resolutions:
@@ -79,8 +90,10 @@ def main() -> int:
             make_cohort(args.subjects, seed=0, **options)
             load = time.perf_counter() - start
             size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
-        print(f"\n[2 mm cache] simulate+store {args.subjects} subjects: {generate:.2f} s; "
-              f"load: {load:.3f} s ({generate / load:.0f}x faster); {size:.0f} MiB on disk")
+        print(
+            f"\n[2 mm cache] simulate+store {args.subjects} subjects: {generate:.2f} s; "
+            f"load: {load:.3f} s ({generate / load:.0f}x faster); {size:.0f} MiB on disk"
+        )
     print(f"peak RSS: {peak_rss_mb():.0f} MiB")
     return 0
 

@@ -55,13 +55,31 @@ Comparisons are reported with :mod:`course_lib.evaluation.statistics` and checke
 :mod:`course_lib.core.gates` in every chapter. The most used names are importable from the
 top level: ``from course_lib import fit, get_profile, RunRecord, seed_everything``.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["augmentation", "classic", "core", "evaluation", "federated", "generative",
-                "exceptions", "geometry", "harmonization", "metrics", "models", "nifti",
-                "privacy", "real_data", "registration", "simulation", "transfer", "viz"],
+    submodules=[
+        "augmentation",
+        "classic",
+        "core",
+        "evaluation",
+        "federated",
+        "generative",
+        "exceptions",
+        "geometry",
+        "harmonization",
+        "metrics",
+        "models",
+        "nifti",
+        "privacy",
+        "real_data",
+        "registration",
+        "simulation",
+        "transfer",
+        "viz",
+    ],
     names={
         "core.device": ["available_devices", "get_device"],
         "core.gates": ["check_gate", "negative_control"],

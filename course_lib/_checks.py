@@ -1,5 +1,6 @@
 """Argument checks shared by the whole library (private): one "did you mean" and one
 ``check_choice``, so that every bad option gets the same kind of message."""
+
 from __future__ import annotations
 
 import difflib
@@ -31,5 +32,6 @@ def check_choice(name: str, value: Any, choices: Sequence[Any] | Iterable[Any]) 
     options = list(choices)
     if value in options:
         return value
-    raise ValueError(f"{name} must be one of {options!r}, got {value!r}."
-                     f"{did_you_mean(value, options)}")
+    raise ValueError(
+        f"{name} must be one of {options!r}, got {value!r}.{did_you_mean(value, options)}"
+    )

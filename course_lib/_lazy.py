@@ -17,6 +17,7 @@ only when one of its names is first used::
 ``__getattr__`` only for names it does not already have (PEP 562), so after the first
 access nothing is slower than a plain import.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -66,8 +67,9 @@ def attach(
             full = source if source.startswith("course_lib.") else f"{package}.{source}"
             module: ModuleType = importlib.import_module(full)
             return getattr(module, name)
-        raise AttributeError(f"module {package!r} has no attribute {name!r}."
-                             f"{did_you_mean(name, public)}")
+        raise AttributeError(
+            f"module {package!r} has no attribute {name!r}.{did_you_mean(name, public)}"
+        )
 
     def __dir__() -> list[str]:
         return list(public)

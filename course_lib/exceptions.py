@@ -10,6 +10,7 @@ errors are defined beside the code that raises them and collected here:
 * :class:`course_lib.privacy.DicomDirError`: a DICOMDIR given to
   :func:`course_lib.privacy.deidentify_file` (chapter 11).
 """
+
 from __future__ import annotations
 
 __all__ = ["CourseLibError", "CorruptFileError"]

@@ -44,6 +44,7 @@ References
    Spatial registration and normalization of images. Human Brain Mapping 3(3):165-189.
    https://doi.org/10.1002/hbm.460030303
 """
+
 from __future__ import annotations
 
 import math
@@ -51,8 +52,14 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["affine_matrix", "affine_matrix_torch", "decompose_affine", "identity_params",
-           "apply_affine", "linear_part"]
+__all__ = [
+    "affine_matrix",
+    "affine_matrix_torch",
+    "decompose_affine",
+    "identity_params",
+    "apply_affine",
+    "linear_part",
+]
 
 _N_PARAMS = {3: 12, 2: 6}
 
@@ -103,8 +110,10 @@ def affine_matrix_torch(params: torch.Tensor) -> torch.Tensor:
         gradients flow back to ``params``.
     """
     if not isinstance(params, torch.Tensor):
-        raise TypeError(f"params must be a torch.Tensor, got {type(params).__name__}; "
-                        "use affine_matrix() for NumPy input.")
+        raise TypeError(
+            f"params must be a torch.Tensor, got {type(params).__name__}; "
+            "use affine_matrix() for NumPy input."
+        )
     ndim = _ndim_from_count(params.shape[-1])
     p = params.unbind(-1)
     one, zero = torch.ones_like(p[0]), torch.zeros_like(p[0])
@@ -123,18 +132,54 @@ def affine_matrix_torch(params: torch.Tensor) -> torch.Tensor:
     c4, s4 = torch.cos(p[3]), torch.sin(p[3])
     c5, s5 = torch.cos(p[4]), torch.sin(p[4])
     c6, s6 = torch.cos(p[5]), torch.sin(p[5])
-    t = mat([[one, zero, zero, p[0]], [zero, one, zero, p[1]],
-             [zero, zero, one, p[2]], [zero, zero, zero, one]])
-    rx = mat([[one, zero, zero, zero], [zero, c4, s4, zero],
-              [zero, -s4, c4, zero], [zero, zero, zero, one]])
-    ry = mat([[c5, zero, s5, zero], [zero, one, zero, zero],
-              [-s5, zero, c5, zero], [zero, zero, zero, one]])
-    rz = mat([[c6, s6, zero, zero], [-s6, c6, zero, zero],
-              [zero, zero, one, zero], [zero, zero, zero, one]])
-    z = mat([[p[6], zero, zero, zero], [zero, p[7], zero, zero],
-             [zero, zero, p[8], zero], [zero, zero, zero, one]])
-    shear = mat([[one, p[9], p[10], zero], [zero, one, p[11], zero],
-                 [zero, zero, one, zero], [zero, zero, zero, one]])
+    t = mat(
+        [
+            [one, zero, zero, p[0]],
+            [zero, one, zero, p[1]],
+            [zero, zero, one, p[2]],
+            [zero, zero, zero, one],
+        ]
+    )
+    rx = mat(
+        [
+            [one, zero, zero, zero],
+            [zero, c4, s4, zero],
+            [zero, -s4, c4, zero],
+            [zero, zero, zero, one],
+        ]
+    )
+    ry = mat(
+        [
+            [c5, zero, s5, zero],
+            [zero, one, zero, zero],
+            [-s5, zero, c5, zero],
+            [zero, zero, zero, one],
+        ]
+    )
+    rz = mat(
+        [
+            [c6, s6, zero, zero],
+            [-s6, c6, zero, zero],
+            [zero, zero, one, zero],
+            [zero, zero, zero, one],
+        ]
+    )
+    z = mat(
+        [
+            [p[6], zero, zero, zero],
+            [zero, p[7], zero, zero],
+            [zero, zero, p[8], zero],
+            [zero, zero, zero, one],
+        ]
+    )
+    shear = mat(
+        [
+            [one, p[9], p[10], zero],
+            [zero, one, p[11], zero],
+            [zero, zero, one, zero],
+            [zero, zero, zero, one],
+        ]
+    )
     return t @ rx @ ry @ rz @ z @ shear
 
 
@@ -162,8 +207,9 @@ def affine_matrix(params) -> np.ndarray:
     """
     arr = np.asarray(params, dtype=np.float64)
     if arr.ndim == 0:
-        raise ValueError("params must be a sequence of 12 (3-D) or 6 (2-D) numbers, "
-                         f"got the scalar {params!r}.")
+        raise ValueError(
+            f"params must be a sequence of 12 (3-D) or 6 (2-D) numbers, got the scalar {params!r}."
+        )
     return affine_matrix_torch(torch.from_numpy(arr.copy())).numpy()
 
 
@@ -224,12 +270,16 @@ def decompose_affine(matrix) -> np.ndarray:
     bottom = np.zeros(d + 1)
     bottom[-1] = 1.0
     if not np.allclose(m[d], bottom, atol=1e-9):
-        raise ValueError(f"matrix last row must be {bottom.tolist()}, got {m[d].tolist()}; "
-                         "is it a homogeneous affine (not a projective matrix)?")
+        raise ValueError(
+            f"matrix last row must be {bottom.tolist()}, got {m[d].tolist()}; "
+            "is it a homogeneous affine (not a projective matrix)?"
+        )
     lin = m[:d, :d]
     if abs(np.linalg.det(lin)) < 1e-12:
-        raise ValueError("matrix has a singular linear part (a zoom is 0); it cannot be "
-                         "decomposed into rotation, zoom and shear.")
+        raise ValueError(
+            "matrix has a singular linear part (a zoom is 0); it cannot be "
+            "decomposed into rotation, zoom and shear."
+        )
     q, u = np.linalg.qr(lin)
     signs = np.sign(np.diag(u))  # make diag(U) > 0 -> unique QR
     q, u = q * signs, u * signs[:, None]
@@ -268,8 +318,10 @@ def apply_affine(matrix, points) -> np.ndarray:
     pts = np.asarray(points, dtype=np.float64)
     d = m.shape[0] - 1
     if m.shape != (d + 1, d + 1) or pts.shape[-1] != d:
-        raise ValueError(f"points must have {d} coordinates in their last axis to match a "
-                         f"{m.shape} matrix, got points of shape {pts.shape}.")
+        raise ValueError(
+            f"points must have {d} coordinates in their last axis to match a "
+            f"{m.shape} matrix, got points of shape {pts.shape}."
+        )
     return pts @ m[:d, :d].T + m[:d, d]
 
 

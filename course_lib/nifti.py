@@ -21,6 +21,7 @@ References
 NIfTI-1 data format, https://nifti.nimh.nih.gov/nifti-1 (header fields ``dim``,
 ``vox_offset``, ``sform``/``qform``); RFC 1952 (gzip, CRC-32 trailer).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -41,8 +42,17 @@ __all__ = ["read_nifti", "MAX_BYTES"]
 #: Largest voxel payload accepted by default (2 GiB; a 1-mm brain in float32 is ~35 MB).
 MAX_BYTES = 2 << 30
 _FIX = "Replace it with a good copy (download or export it again)"
-_READ_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, ValueError,
-                OverflowError, MemoryError, zlib.error, TypeError)
+_READ_ERRORS = (
+    ImageFileError,
+    HeaderDataError,
+    OSError,
+    EOFError,
+    ValueError,
+    OverflowError,
+    MemoryError,
+    zlib.error,
+    TypeError,
+)
 
 
 def _describe(error: BaseException) -> str:
@@ -64,30 +74,42 @@ def _from_bytes(raw: bytes):
 def _check_header(image, path: Path, stored: int, max_bytes: int, fix: str) -> None:
     header = image.header
     ndim = int(header["dim"][0])
-    dims = [int(d) for d in header["dim"][1:1 + ndim]] if 1 <= ndim <= 7 else []
+    dims = [int(d) for d in header["dim"][1 : 1 + ndim]] if 1 <= ndim <= 7 else []
     if not dims or min(dims) < 1:
-        raise CorruptFileError(path, f"its header declares dimensions {list(header['dim'])} "
-                                     "(need 1 to 7 dimensions of size >= 1)", fix)
+        raise CorruptFileError(
+            path,
+            f"its header declares dimensions {list(header['dim'])} "
+            "(need 1 to 7 dimensions of size >= 1)",
+            fix,
+        )
     nbytes = int(np.prod(dims, dtype=np.float64) * header.get_data_dtype().itemsize)
     if nbytes > max_bytes:
-        raise CorruptFileError(path, f"its header declares {nbytes:,} bytes of voxels "
-                                     f"(shape {tuple(dims)}), more than max_bytes={max_bytes:,}",
-                               "If the image is really that large, pass a larger max_bytes; "
-                               "otherwise the header is damaged. " + fix)
+        raise CorruptFileError(
+            path,
+            f"its header declares {nbytes:,} bytes of voxels "
+            f"(shape {tuple(dims)}), more than max_bytes={max_bytes:,}",
+            "If the image is really that large, pass a larger max_bytes; "
+            "otherwise the header is damaged. " + fix,
+        )
     offset = getattr(image.dataobj, "offset", None)  # nibabel resets the header's copy
     needed = int(header.get_data_offset() if offset is None else offset) + nbytes
     if stored < needed:
-        raise CorruptFileError(path, f"it is cut short: {stored:,} bytes where the header "
-                                     f"needs {needed:,}", fix)
+        raise CorruptFileError(
+            path, f"it is cut short: {stored:,} bytes where the header needs {needed:,}", fix
+        )
     affine = np.asarray(image.affine, dtype=np.float64)
     if not np.all(np.isfinite(affine)) or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
-        raise CorruptFileError(path, "its affine (voxel -> world) is not finite and "
-                                     "invertible: " + np.array2string(affine[:3], separator=","
-                                                                      ).replace("\n", ""), fix)
+        raise CorruptFileError(
+            path,
+            "its affine (voxel -> world) is not finite and "
+            "invertible: " + np.array2string(affine[:3], separator=",").replace("\n", ""),
+            fix,
+        )
 
 
-def read_nifti(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES,
-               fix: str = _FIX) -> tuple[np.ndarray, np.ndarray]:
+def read_nifti(
+    path: str | os.PathLike, *, max_bytes: int = MAX_BYTES, fix: str = _FIX
+) -> tuple[np.ndarray, np.ndarray]:
     """Read a NIfTI-1/2 file (``.nii`` or ``.nii.gz``) after checking it.
 
     Parameters
@@ -122,23 +144,27 @@ def read_nifti(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES,
                 with gzip.open(path, "rb") as stream:
                     raw = stream.read(max_bytes + (1 << 20))  # to the end: CRC checked
                     if stream.read(1):
-                        raise CorruptFileError(path, f"it unpacks to more than "
-                                                     f"max_bytes={max_bytes:,} bytes", fix)
+                        raise CorruptFileError(
+                            path, f"it unpacks to more than max_bytes={max_bytes:,} bytes", fix
+                        )
             except (OSError, EOFError, zlib.error) as error:
-                raise CorruptFileError(path, f"its gzip stream is damaged or cut short "
-                                             f"({_describe(error)})", fix) from error
+                raise CorruptFileError(
+                    path, f"its gzip stream is damaged or cut short ({_describe(error)})", fix
+                ) from error
             image, stored = _from_bytes(raw), len(raw)
         else:
             image = nib.load(path)
     except CorruptFileError:
         raise
     except _READ_ERRORS as error:
-        raise CorruptFileError(path, f"it cannot be read as a NIfTI image ({_describe(error)})",
-                               fix) from error
+        raise CorruptFileError(
+            path, f"it cannot be read as a NIfTI image ({_describe(error)})", fix
+        ) from error
     _check_header(image, path, stored, max_bytes, fix)
     try:
         data = np.asanyarray(image.dataobj)
     except _READ_ERRORS as error:
-        raise CorruptFileError(path, f"its voxels cannot be read ({_describe(error)})",
-                               fix) from error
+        raise CorruptFileError(
+            path, f"its voxels cannot be read ({_describe(error)})", fix
+        ) from error
     return data, np.asarray(image.affine, dtype=np.float64)

@@ -22,6 +22,7 @@ archives are bounded, archive members are written only where their real path sta
 their folder, and no symbolic link in the cache is ever followed. Every error is a
 :class:`DataFetchError` whose message names the file or URL and what to do.
 """
+
 from __future__ import annotations
 
 from .cache import cache_root, dataset_dir, is_offline, mirror_setting
@@ -46,11 +47,33 @@ from .maintenance import VerifyReport, export, verify
 from .registry import DatasetSpec, FileSpec, Registry, load_registry
 
 __all__ = [
-    "fetch", "verify", "export", "download_file", "safe_extract", "file_hash",
-    "load_registry", "Registry", "DatasetSpec", "FileSpec", "VerifyReport",
-    "data_path", "is_cached", "is_dataset_cached", "cache_root", "dataset_dir",
-    "is_offline", "mirror_setting",
-    "DataFetchError", "UnknownDatasetError", "RegistryError", "InsecureURLError",
-    "DownloadError", "HashMismatchError", "OfflineError", "CacheNotWritableError",
-    "ArchiveError", "UnsafeArchiveError", "UnsafeCacheError",
+    "fetch",
+    "verify",
+    "export",
+    "download_file",
+    "safe_extract",
+    "file_hash",
+    "load_registry",
+    "Registry",
+    "DatasetSpec",
+    "FileSpec",
+    "VerifyReport",
+    "data_path",
+    "is_cached",
+    "is_dataset_cached",
+    "cache_root",
+    "dataset_dir",
+    "is_offline",
+    "mirror_setting",
+    "DataFetchError",
+    "UnknownDatasetError",
+    "RegistryError",
+    "InsecureURLError",
+    "DownloadError",
+    "HashMismatchError",
+    "OfflineError",
+    "CacheNotWritableError",
+    "ArchiveError",
+    "UnsafeArchiveError",
+    "UnsafeCacheError",
 ]

@@ -1,4 +1,5 @@
 """``python -m data_fetch``: see :mod:`data_fetch.cli`."""
+
 import sys
 
 from .cli import main

@@ -21,6 +21,7 @@ someone else: data set and file names must be plain names (:func:`check_plain_na
 data set folders must resolve inside the cache, and no symbolic link in the cache is
 followed (:func:`refuse_symlink`, :func:`open_cache_file`).
 """
+
 from __future__ import annotations
 
 import errno
@@ -69,7 +70,8 @@ def check_plain_name(name: str, what: str = "data set name") -> str:
     if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or ".." in name:
         raise RegistryError(
             f"The {what} {name!r} is not a plain folder name (letters, digits, '_', '-', "
-            "'.'; no '/', '\\' or '..'): it could point outside the cache. Fix the registry.")
+            "'.'; no '/', '\\' or '..'): it could point outside the cache. Fix the registry."
+        )
     return name
 
 
@@ -107,7 +109,8 @@ def dataset_dir(name: str, cache_dir: os.PathLike | str | None = None) -> Path:
     if not os.path.realpath(folder).startswith(real_root + os.sep):
         raise UnsafeCacheError(
             f"The data set folder {folder} resolves outside the cache {root}. Delete it "
-            "and run the command again.")
+            "and run the command again."
+        )
     return folder
 
 
@@ -181,12 +184,16 @@ def refuse_symlink(path: os.PathLike | str, what: str = "cache file") -> Path:
         raise UnsafeCacheError(
             f"Refusing to use the {what} {path}: it is a symbolic link (to "
             f"{os.readlink(path)}), which data_fetch never follows because someone sharing "
-            "the cache could point it at your files. Delete the link and run the command again.")
+            "the cache could point it at your files. Delete the link and run the command again."
+        )
     return path
 
 
-_MODES = {"rb": os.O_RDONLY, "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-          "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND}
+_MODES = {
+    "rb": os.O_RDONLY,
+    "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+    "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+}
 
 
 def open_cache_file(path: os.PathLike | str, mode: str = "rb"):

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 a download, checksum or extraction failed; 2 usage
 error (unknown data set name, bad arguments); 3 offline (``COURSE_OFFLINE=1``)
 and the data is not cached; 4 the cache directory is not writable.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,10 @@ def _cmd_list(args, registry) -> int:
         spec = registry[name]
         mark = "yes" if is_dataset_cached(spec, args.cache_dir) else "-"
         print(f"{name:<{width}}  {mark:<6}  {spec.license:<13} {spec.title}")
-    print(f"\n{len(names)} data sets. Details: python -m data_fetch info NAME; "
-          "download: python -m data_fetch get NAME")
+    print(
+        f"\n{len(names)} data sets. Details: python -m data_fetch info NAME; "
+        "download: python -m data_fetch get NAME"
+    )
     return EXIT_OK
 
 
@@ -67,8 +70,14 @@ def _cmd_info(args, registry) -> int:
     raw = dict(spec.raw)
     print(f"{spec.name}: {spec.title}\n\n{spec.description}\n")
     print(f"modality : {spec.modality}\nlicense  : {spec.license}")
-    shown = {"task": "task", "image_size": "pixels", "n_channels": "channels",
-             "n_samples": "samples", "labels": "labels", "homepage": "homepage"}
+    shown = {
+        "task": "task",
+        "image_size": "pixels",
+        "n_channels": "channels",
+        "n_samples": "samples",
+        "labels": "labels",
+        "homepage": "homepage",
+    }
     for key, label in shown.items():
         if raw.get(key) not in (None, "", {}):
             print(f"{label:<9}: {raw[key]}")
@@ -81,12 +90,17 @@ def _cmd_info(args, registry) -> int:
     folder = dataset_dir(spec.name, args.cache_dir)
     for index, item in enumerate(spec.files):
         source = dict(registry.sources.get(item.source, {}))
-        origin = (f"{source.get('package')} {source.get('version')}, {source.get('file')}"
-                  if source else item.source)
+        origin = (
+            f"{source.get('package')} {source.get('version')}, {source.get('file')}"
+            if source
+            else item.source
+        )
         local = folder / item.filename
         state = f"cached, {_human(local.stat().st_size)}" if local.is_file() else "not downloaded"
-        print(f"file     : {item.filename} ({state})\n  url    : {', '.join(item.urls)}"
-              f"\n  hash   : {item.hash}\n  source : {origin}")
+        print(
+            f"file     : {item.filename} ({state})\n  url    : {', '.join(item.urls)}"
+            f"\n  hash   : {item.hash}\n  source : {origin}"
+        )
         note = dict(raw["files"][index]).get("url_note")
         if note:
             print(f"  note   : {note}")
@@ -98,9 +112,15 @@ def _cmd_get(args, registry) -> int:
     code = EXIT_OK
     for name in args.names:
         try:
-            path = fetch(name, registry=registry, cache_dir=args.cache_dir,
-                         offline=args.offline, mirror=args.mirror,
-                         progress=not args.quiet, keep_partial=args.keep_partial)
+            path = fetch(
+                name,
+                registry=registry,
+                cache_dir=args.cache_dir,
+                offline=args.offline,
+                mirror=args.mirror,
+                progress=not args.quiet,
+                keep_partial=args.keep_partial,
+            )
         except (DataFetchError, OSError) as error:
             print(f"FAILED {name}: {error}", file=sys.stderr)
             code = code or _exit_code(error)
@@ -116,9 +136,15 @@ def _cmd_verify(args, registry) -> int:
         return EXIT_OK
     for name in names:
         registry[name]  # unknown names: usage error before any work
-    reports = verify(names, registry=registry, cache_dir=args.cache_dir,
-                     repair=not args.no_repair, offline=args.offline,
-                     mirror=args.mirror, progress=not args.quiet)
+    reports = verify(
+        names,
+        registry=registry,
+        cache_dir=args.cache_dir,
+        repair=not args.no_repair,
+        offline=args.offline,
+        mirror=args.mirror,
+        progress=not args.quiet,
+    )
     bad = [r for r in reports if not r.ok and not (r.status == "missing" and not args.names)]
     for report in reports:
         print(f"{report.status:<9} {report.name}/{report.filename}: {report.message}")
@@ -126,11 +152,19 @@ def _cmd_verify(args, registry) -> int:
 
 
 def _cmd_export(args, registry) -> int:
-    directory = export(args.directory, args.names or None, registry=registry,
-                       cache_dir=args.cache_dir, offline=args.offline,
-                       mirror=args.mirror, progress=not args.quiet)
-    print(f"Exported to {directory}. Students can use it with COURSE_DATA_MIRROR={directory} "
-          f"(or serve it: python -m http.server -d {directory}).")
+    directory = export(
+        args.directory,
+        args.names or None,
+        registry=registry,
+        cache_dir=args.cache_dir,
+        offline=args.offline,
+        mirror=args.mirror,
+        progress=not args.quiet,
+    )
+    print(
+        f"Exported to {directory}. Students can use it with COURSE_DATA_MIRROR={directory} "
+        f"(or serve it: python -m http.server -d {directory})."
+    )
     return EXIT_OK
 
 
@@ -140,13 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m data_fetch",
         description="Download, check and share the course's real data sets.",
         epilog="Environment: COURSE_DATA_DIR (cache), COURSE_OFFLINE=1 (no network), "
-               "COURSE_DATA_MIRROR (classroom folder or URL).")
+        "COURSE_DATA_MIRROR (classroom folder or URL).",
+    )
     parser.add_argument("--registry", help="registry JSON file (default: the packaged one)")
     parser.add_argument("--cache-dir", help="course data directory (default: $COURSE_DATA_DIR)")
-    parser.add_argument("--mirror",
-                        help="classroom mirror folder or URL (default: $COURSE_DATA_MIRROR)")
-    parser.add_argument("--offline", action="store_true", default=None,
-                        help="never use the network (default: $COURSE_OFFLINE)")
+    parser.add_argument(
+        "--mirror", help="classroom mirror folder or URL (default: $COURSE_DATA_MIRROR)"
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="never use the network (default: $COURSE_OFFLINE)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -155,13 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("info", help="describe one data set").add_argument("name")
     get = commands.add_parser("get", help="download data sets into the cache")
     get.add_argument("names", nargs="+", metavar="NAME")
-    get.add_argument("--keep-partial", action="store_true",
-                     help="keep an interrupted download so the next `get` resumes it")
+    get.add_argument(
+        "--keep-partial",
+        action="store_true",
+        help="keep an interrupted download so the next `get` resumes it",
+    )
     check = commands.add_parser("verify", help="re-check cached files, repair broken ones")
     check.add_argument("names", nargs="*", metavar="NAME")
     check.add_argument("--no-repair", action="store_true", help="only report")
-    out = commands.add_parser("export",
-                              help="write verified files + registry for a classroom mirror")
+    out = commands.add_parser(
+        "export", help="write verified files + registry for a classroom mirror"
+    )
     out.add_argument("directory", metavar="DIR")
     out.add_argument("names", nargs="*", metavar="NAME")
     return parser
@@ -170,10 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="data_fetch: %(message)s")
-    commands = {"list": _cmd_list, "info": _cmd_info, "get": _cmd_get,
-                "verify": _cmd_verify, "export": _cmd_export}
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="data_fetch: %(message)s"
+    )
+    commands = {
+        "list": _cmd_list,
+        "info": _cmd_info,
+        "get": _cmd_get,
+        "verify": _cmd_verify,
+        "export": _cmd_export,
+    }
     try:
         registry = load_registry(args.registry)
         return commands[args.command](args, registry)
@@ -189,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # anything unforeseen: one line, the traceback with -v
         if args.verbose:
             raise
-        print(f"error: {type(error).__name__}: {error} (run again with -v for details)",
-              file=sys.stderr)
+        print(
+            f"error: {type(error).__name__}: {error} (run again with -v for details)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED

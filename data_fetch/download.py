@@ -27,6 +27,7 @@ References
 The stream-to-temporary-file, verify, rename design and the algorithm-prefixed
 hashes follow pooch (Uieda et al., JOSS 5(45):1943, 2020, doi:10.21105/joss.01943).
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,24 +39,31 @@ from urllib.parse import urljoin
 
 import requests
 import urllib3
-from filelock import FileLock, Timeout as LockTimeout
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
 from tqdm.auto import tqdm
 
 from .cache import ensure_writable, open_cache_file, refuse_symlink
 from .errors import DataFetchError, DownloadError, HashMismatchError
 from .hashing import (
+    hash_matches,
     new_hasher,
     parse_hash,
     remove_with_stamp,
     stamp_is_valid,
     stamp_path,
     write_stamp,
-    hash_matches,
 )
 from .netpolicy import check_redirect_allowed, check_url_allowed
 
-__all__ = ["DEFAULT_TIMEOUT", "download_file", "is_cached", "partial_path", "lock_path",
-           "refuse_planted_links"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "download_file",
+    "is_cached",
+    "partial_path",
+    "lock_path",
+    "refuse_planted_links",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +150,7 @@ def _content_range_start(response: requests.Response) -> int | None:
         return None
 
 
-def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc,
-                 max_bytes):
+def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, desc, max_bytes):
     """One attempt. Returns ``(resumed_from, "<alg>:<hex>", content_encoding)``.
 
     The body is written exactly as received (``decode_content=False``): a
@@ -186,10 +193,19 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
             # the length is checked below instead.
             response.raw.enforce_content_length = False
             size = offset
-            with open_cache_file(part, mode) as sink, tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True,
-                unit_divisor=1024, desc=desc, disable=not progress, leave=False,
-            ) as bar:
+            with (
+                open_cache_file(part, mode) as sink,
+                tqdm(
+                    total=total,
+                    initial=offset,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=desc,
+                    disable=not progress,
+                    leave=False,
+                ) as bar,
+            ):
                 for chunk in response.raw.stream(_CHUNK, decode_content=False):
                     size += len(chunk)
                     if size > limit:
@@ -198,23 +214,31 @@ def _stream_once(session, url, part, algorithm, timeout, allow_http, progress, d
                     hasher.update(chunk)
                     bar.update(len(chunk))
             if total is not None and size != total:
-                raise _Retryable("the connection closed before the whole file arrived "
-                                 f"({size:,} of {total:,} bytes)")
+                raise _Retryable(
+                    "the connection closed before the whole file arrived "
+                    f"({size:,} of {total:,} bytes)"
+                )
     except requests.exceptions.SSLError as error:  # not transient: do not retry
         raise DownloadError(
-            url, "the secure (TLS) connection failed, e.g. the certificate could not be "
+            url,
+            "the secure (TLS) connection failed, e.g. the certificate could not be "
             "verified (a wrong system clock or a proxy that intercepts HTTPS can cause "
-            f"this): {error}") from error
+            f"this): {error}",
+        ) from error
     except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as error:
         raise _Retryable(_describe_network_error(error, timeout)) from error
     return offset, f"{algorithm}:{hasher.hexdigest()}", encoding
 
 
 def _too_big(url: str, size: int, limit: int, max_bytes: int | None) -> None:
-    what = "its declared size" if max_bytes is not None and limit == max_bytes else \
-        "the free disk space"
-    raise DownloadError(url, f"the server sent more than {limit:,} bytes ({what}); "
-                             "the partial file was deleted")
+    what = (
+        "its declared size"
+        if max_bytes is not None and limit == max_bytes
+        else "the free disk space"
+    )
+    raise DownloadError(
+        url, f"the server sent more than {limit:,} bytes ({what}); the partial file was deleted"
+    )
 
 
 def _describe_network_error(error: Exception, timeout) -> str:
@@ -319,8 +343,20 @@ def download_file(
         own = session is None
         session = requests.Session() if own else session
         try:
-            _download_locked(session, url, target, expected, algorithm, timeout,
-                             retries, backoff, progress, allow_http, keep_partial, max_bytes)
+            _download_locked(
+                session,
+                url,
+                target,
+                expected,
+                algorithm,
+                timeout,
+                retries,
+                backoff,
+                progress,
+                allow_http,
+                keep_partial,
+                max_bytes,
+            )
         finally:
             if own:
                 session.close()
@@ -329,8 +365,20 @@ def download_file(
     return target
 
 
-def _download_locked(session, url, target, expected, algorithm, timeout,
-                     retries, backoff, progress, allow_http, keep_partial, max_bytes) -> None:
+def _download_locked(
+    session,
+    url,
+    target,
+    expected,
+    algorithm,
+    timeout,
+    retries,
+    backoff,
+    progress,
+    allow_http,
+    keep_partial,
+    max_bytes,
+) -> None:
     part = partial_path(target)
     attempt, restarted = 0, False
     try:
@@ -338,8 +386,16 @@ def _download_locked(session, url, target, expected, algorithm, timeout,
             attempt += 1
             try:
                 resumed_from, actual, encoding = _stream_once(
-                    session, url, part, algorithm, timeout, allow_http, progress, target.name,
-                    max_bytes)
+                    session,
+                    url,
+                    part,
+                    algorithm,
+                    timeout,
+                    allow_http,
+                    progress,
+                    target.name,
+                    max_bytes,
+                )
             except _Retryable as error:
                 if attempt > retries:
                     kept = str(part) if keep_partial and part.exists() else None
@@ -358,15 +414,20 @@ def _download_locked(session, url, target, expected, algorithm, timeout,
                 logger.warning("Resumed download of %s failed its checksum; restarting", url)
                 continue
             if encoding != "identity":
-                raise DownloadError(url, (
-                    f"the server sent the file with Content-Encoding: {encoding} although "
-                    "identity was asked for; these bytes do not have the published checksum "
-                    f"({expected}) and are not decoded (decoding can expand without bound). "
-                    "Try another mirror or report it"))
+                raise DownloadError(
+                    url,
+                    (
+                        f"the server sent the file with Content-Encoding: {encoding} although "
+                        "identity was asked for; these bytes do not have the published checksum "
+                        f"({expected}) and are not decoded (decoding can expand without bound). "
+                        "Try another mirror or report it"
+                    ),
+                )
             raise HashMismatchError(url, expected, actual)
     except BaseException as error:
         resumable = isinstance(error, KeyboardInterrupt) or (
-            isinstance(error, DownloadError) and error.partial)
+            isinstance(error, DownloadError) and error.partial
+        )
         if not (keep_partial and resumable):
             part.unlink(missing_ok=True)
         raise

@@ -4,6 +4,7 @@ Every error message is written for a student: it says what went wrong, which
 file or URL was involved, and what to do next. All errors derive from
 :class:`DataFetchError`, so ``except DataFetchError`` catches any of them.
 """
+
 from __future__ import annotations
 
 __all__ = [
@@ -45,8 +46,7 @@ class UnknownDatasetError(DataFetchError, KeyError):
             else ""
         )
         super().__init__(
-            f"Unknown data set {name!r}.{hint} "
-            "Run `python -m data_fetch list` to see every name."
+            f"Unknown data set {name!r}.{hint} Run `python -m data_fetch list` to see every name."
         )
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message

@@ -27,6 +27,7 @@ References
 CVE-2007-4559 (tarfile path traversal); Snyk, "Zip Slip" (2018); PEP 706 (tarfile
 extraction filters), whose ``data`` filter rules this module follows without relying on it.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,14 @@ from typing import BinaryIO
 from .cache import refuse_symlink
 from .errors import ArchiveError, UnsafeArchiveError
 
-__all__ = ["MARKER_NAME", "MAX_RATIO", "MAX_MEMBERS", "safe_extract", "is_extracted",
-           "check_member_path"]
+__all__ = [
+    "MARKER_NAME",
+    "MAX_RATIO",
+    "MAX_MEMBERS",
+    "safe_extract",
+    "is_extracted",
+    "check_member_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +75,14 @@ def check_member_path(name: str, archive: str) -> str:
     path = name.replace("\\", "/")
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
         raise UnsafeArchiveError(
-            f"Refusing to extract {archive}: member {name!r} has an absolute path.")
+            f"Refusing to extract {archive}: member {name!r} has an absolute path."
+        )
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if ".." in parts:
         raise UnsafeArchiveError(
             f"Refusing to extract {archive}: member {name!r} contains '..' and would be "
-            "written outside the destination folder (path traversal).")
+            "written outside the destination folder (path traversal)."
+        )
     return "/".join(parts)
 
 
@@ -95,13 +104,15 @@ class _Writer:
     def _refuse(self, name: str, what: str) -> None:
         raise UnsafeArchiveError(
             f"Refusing to extract {self.archive}: {what} {name!r} resolves outside the "
-            "destination folder (through a symbolic link).")
+            "destination folder (through a symbolic link)."
+        )
 
     def _count(self, name: str) -> str:
         self.members += 1
         if self.members > self.max_members:
             raise UnsafeArchiveError(
-                f"Refusing to extract {self.archive}: more than {self.max_members:,} members.")
+                f"Refusing to extract {self.archive}: more than {self.max_members:,} members."
+            )
         relative = check_member_path(name, self.archive)
         return os.path.join(self.root, *relative.split("/")) if relative else self.root
 
@@ -126,10 +137,16 @@ class _Writer:
             if os.path.isdir(path) and not os.path.islink(path):
                 raise UnsafeArchiveError(
                     f"Refusing to extract {self.archive}: member {name!r} is both a folder "
-                    "and a file.")
+                    "and a file."
+                )
             os.unlink(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        flags = (
+            os.O_WRONLY
+            | os.O_CREAT
+            | os.O_EXCL
+            | getattr(os, "O_NOFOLLOW", 0)
             | getattr(os, "O_BINARY", 0)
+        )
         with os.fdopen(os.open(path, flags, 0o644), "wb") as sink:
             for chunk in iter(lambda: source.read(_CHUNK), b""):
                 self.written += len(chunk)
@@ -143,12 +160,14 @@ class _Writer:
         if target_text.startswith("/") or (len(target_text) > 1 and target_text[1] == ":"):
             raise UnsafeArchiveError(
                 f"Refusing to extract {self.archive}: symlink {name!r} points to the "
-                f"absolute path {target!r}, outside the destination folder.")
+                f"absolute path {target!r}, outside the destination folder."
+            )
         self._directory(name, os.path.dirname(path))
         if not self._inside(os.path.join(os.path.dirname(path), target_text)):
             raise UnsafeArchiveError(
                 f"Refusing to extract {self.archive}: symlink {name!r} -> {target!r} "
-                "points outside the destination folder.")
+                "points outside the destination folder."
+            )
         if os.path.lexists(path):
             self._refuse(name, "member")
         os.symlink(target_text, path)
@@ -165,7 +184,8 @@ class _Writer:
         raise UnsafeArchiveError(
             f"Refusing to extract {self.archive}: it unpacks to more than {self.budget:,} "
             f"bytes (the limit: {MAX_RATIO:g} times the archive's size, the free disk "
-            "space or the declared size). It may be an archive bomb; report it.")
+            "space or the declared size). It may be an archive bomb; report it."
+        )
 
 
 def _extract_tar(handle: tarfile.TarFile, writer: _Writer) -> None:
@@ -180,20 +200,23 @@ def _extract_tar(handle: tarfile.TarFile, writer: _Writer) -> None:
             except KeyError:
                 raise UnsafeArchiveError(
                     f"Refusing to extract {writer.archive}: hard link {member.name!r} -> "
-                    f"{member.linkname!r} does not name an earlier member.") from None
+                    f"{member.linkname!r} does not name an earlier member."
+                ) from None
             with source:
                 writer.file(member.name, source, member.size)
         else:
             raise UnsafeArchiveError(
                 f"Refusing to extract {writer.archive}: member {member.name!r} is a device "
-                "or special file.")
+                "or special file."
+            )
 
 
 def _extract_zip(handle: zipfile.ZipFile, writer: _Writer) -> None:
     for info in handle.infolist():
         if stat.S_ISLNK(info.external_attr >> 16):
             raise UnsafeArchiveError(
-                f"Refusing to extract {writer.archive}: member {info.filename!r} is a symlink.")
+                f"Refusing to extract {writer.archive}: member {info.filename!r} is a symlink."
+            )
         if info.is_dir():
             writer.directory(info.filename)
             continue
@@ -269,7 +292,8 @@ def safe_extract(
     if max_bytes is not None:
         budget = min(budget, int(max_bytes))
     temporary = Path(
-        tempfile.mkdtemp(prefix=f".{destination.name}.extract-", dir=destination.parent))
+        tempfile.mkdtemp(prefix=f".{destination.name}.extract-", dir=destination.parent)
+    )
     writer = _Writer(temporary, archive.name, budget, max_members)
     try:
         try:
@@ -282,12 +306,14 @@ def safe_extract(
             else:
                 raise ArchiveError(
                     f"{archive} is neither a tar nor a zip archive. Delete it and fetch "
-                    "it again; if that does not help, report it.")
+                    "it again; if that does not help, report it."
+                )
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
             raise ArchiveError(
                 f"Could not extract {archive} ({type(error).__name__}: {error}). Run "
                 "`python -m data_fetch verify` to re-check the archive, and free disk "
-                "space if it is full.") from error
+                "space if it is full."
+            ) from error
         writer.finish()
         marker = {"archive": archive.name, "archive_hash": archive_hash}
         (temporary / MARKER_NAME).write_text(json.dumps(marker))

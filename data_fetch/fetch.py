@@ -6,6 +6,7 @@ a base URL); the public URLs of the registry. With ``COURSE_OFFLINE=1`` only
 the cache and a mirror *folder* are used: the network is never touched.
 Archives are unpacked with :func:`data_fetch.extract.safe_extract`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,12 +16,21 @@ from pathlib import Path
 from filelock import FileLock
 
 from .cache import (
-    cache_root, dataset_dir, ensure_writable, is_offline, mirror_is_url, mirror_setting,
+    cache_root,
+    dataset_dir,
+    ensure_writable,
+    is_offline,
+    mirror_is_url,
+    mirror_setting,
     refuse_symlink,
 )
 from .download import DEFAULT_TIMEOUT, download_file, is_cached
 from .errors import (
-    DataFetchError, DownloadError, HashMismatchError, InsecureURLError, OfflineError,
+    DataFetchError,
+    DownloadError,
+    HashMismatchError,
+    InsecureURLError,
+    OfflineError,
 )
 from .extract import is_extracted, safe_extract
 from .hashing import remove_with_stamp
@@ -28,8 +38,13 @@ from .mirror import copy_verified, mirror_path, mirror_url
 from .registry import DatasetSpec, FileSpec, Registry, load_registry
 
 __all__ = [
-    "fetch", "fetch_file", "data_path", "extracted_path", "is_dataset_cached",
-    "cached_names", "extract_item",
+    "fetch",
+    "fetch_file",
+    "data_path",
+    "extracted_path",
+    "is_dataset_cached",
+    "cached_names",
+    "extract_item",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,13 +128,19 @@ def fetch_file(
             logger.warning("Could not delete the corrupted file %s: %s", target, error)
     offline = is_offline(offline)
     mirror = mirror_setting(mirror)
-    options = dict(progress=progress, timeout=timeout, retries=retries,
-                   backoff=backoff, keep_partial=keep_partial)
+    options = dict(
+        progress=progress,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        keep_partial=keep_partial,
+    )
     errors: list[Exception] = []
     if mirror and not mirror_is_url(mirror):
         try:
-            return copy_verified(mirror_path(mirror, spec.name, item.filename), target,
-                                 item.hash, progress=progress)
+            return copy_verified(
+                mirror_path(mirror, spec.name, item.filename), target, item.hash, progress=progress
+            )
         except FileNotFoundError as error:
             logger.info("Mirror folder %s: %s", mirror, error)
             errors.append(error)
@@ -137,8 +158,9 @@ def fetch_file(
         except (DownloadError, HashMismatchError, InsecureURLError) as error:
             if isinstance(error, InsecureURLError) and not is_mirror:
                 raise
-            level = logging.INFO if is_mirror and isinstance(error, DownloadError) \
-                else logging.WARNING
+            level = (
+                logging.INFO if is_mirror and isinstance(error, DownloadError) else logging.WARNING
+            )
             logger.log(level, "%s", error)
             errors.append(error)
     raise errors[-1]
@@ -189,10 +211,18 @@ def fetch(
     registry = load_registry() if registry is None else registry
     spec = registry[name]
     for item in spec.files:
-        archive = fetch_file(spec, item, cache_dir=cache_dir, offline=offline,
-                             mirror=None if mirror is None else str(mirror),
-                             progress=progress, timeout=timeout, retries=retries,
-                             backoff=backoff, keep_partial=keep_partial)
+        archive = fetch_file(
+            spec,
+            item,
+            cache_dir=cache_dir,
+            offline=offline,
+            mirror=None if mirror is None else str(mirror),
+            progress=progress,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            keep_partial=keep_partial,
+        )
         if item.extract:
             extract_item(spec, item, archive, cache_dir)
     return data_path(spec, cache_dir)
@@ -212,8 +242,11 @@ def extract_item(spec: DatasetSpec, item: FileSpec, archive: Path, cache_dir=Non
 def cached_names(registry: Registry, cache_dir=None) -> list[str]:
     """Names of registry entries that have at least one file in the cache."""
     root = cache_root(cache_dir)
-    return [name for name, spec in registry.items()
-            if any((root / name / item.filename).exists() for item in spec.files)]
+    return [
+        name
+        for name, spec in registry.items()
+        if any((root / name / item.filename).exists() for item in spec.files)
+    ]
 
 
 def describe_failure(error: Exception) -> str:

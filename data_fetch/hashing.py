@@ -7,6 +7,7 @@ beside it recording hash, size and modification time) lets later calls trust
 it while size and mtime are unchanged. ``python -m data_fetch verify`` ignores
 stamps and re-hashes every byte, which is how silent corruption is found.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,9 +66,7 @@ def parse_hash(known_hash: str) -> tuple[str, str]:
             f"known_hash algorithm {algorithm!r} is not supported; use one of "
             f"{', '.join(SUPPORTED_ALGORITHMS)}."
         )
-    if len(digest) != _DIGEST_LENGTH[algorithm] or any(
-        c not in "0123456789abcdef" for c in digest
-    ):
+    if len(digest) != _DIGEST_LENGTH[algorithm] or any(c not in "0123456789abcdef" for c in digest):
         raise RegistryError(
             f"known_hash={known_hash!r}: a {algorithm} digest has "
             f"{_DIGEST_LENGTH[algorithm]} hex digits."

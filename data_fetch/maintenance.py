@@ -1,4 +1,5 @@
 """Check the cache byte by byte (``verify``) and write a classroom mirror (``export``)."""
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,14 @@ class VerifyReport:
 
 
 def _fetch_options(offline, mirror, progress, timeout, retries, backoff) -> dict:
-    return dict(offline=offline, mirror=mirror, progress=progress,
-                timeout=timeout, retries=retries, backoff=backoff)
+    return dict(
+        offline=offline,
+        mirror=mirror,
+        progress=progress,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+    )
 
 
 def verify(
@@ -155,9 +162,14 @@ def export(
     registry = load_registry() if registry is None else registry
     directory = ensure_writable(Path(directory).expanduser())
     if names is None:
-        names = [name for name in cached_names(registry, cache_dir)
-                 if all(is_cached(dataset_dir(name, cache_dir) / item.filename, item.hash)
-                        for item in registry[name].files)]
+        names = [
+            name
+            for name in cached_names(registry, cache_dir)
+            if all(
+                is_cached(dataset_dir(name, cache_dir) / item.filename, item.hash)
+                for item in registry[name].files
+            )
+        ]
         if not names:
             raise DataFetchError(
                 "Nothing to export: no data set is complete in the cache. Run "

@@ -9,6 +9,7 @@ them. ``DIR`` can then be handed out on a USB stick (``COURSE_DATA_MIRROR=
 against the course's own registry, never the mirror's, so a mirror cannot
 change what counts as a valid file.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,10 +79,19 @@ def copy_verified(
         remove_with_stamp(target)
         hasher = new_hasher(algorithm)
         try:
-            with open(source, "rb") as reader, open_cache_file(part, "wb") as writer, tqdm(
-                total=source.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=target.name, disable=not progress, leave=False,
-            ) as bar:
+            with (
+                open(source, "rb") as reader,
+                open_cache_file(part, "wb") as writer,
+                tqdm(
+                    total=source.stat().st_size,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=target.name,
+                    disable=not progress,
+                    leave=False,
+                ) as bar,
+            ):
                 for chunk in iter(lambda: reader.read(_CHUNK), b""):
                     writer.write(chunk)
                     hasher.update(chunk)
@@ -121,4 +131,3 @@ def write_export_registry(registry: Registry, names: list[str], directory: Path)
     temporary.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     os.replace(temporary, path)
     return path
-

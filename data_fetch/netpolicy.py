@@ -6,6 +6,7 @@ says the URL is an explicit classroom mirror (``COURSE_DATA_MIRROR``). A
 redirect from ``https://`` to ``http://`` is always refused, and a classroom
 mirror may redirect only within its own origin (scheme, host and port).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -75,8 +76,9 @@ def _origin(url: str) -> tuple:
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
-def check_redirect_allowed(current: str, location: str, allow_http: bool = False,
-                           same_origin: bool = False) -> str:
+def check_redirect_allowed(
+    current: str, location: str, allow_http: bool = False, same_origin: bool = False
+) -> str:
     """Check a redirect from ``current`` to ``location`` (already absolute).
 
     Parameters
@@ -95,7 +97,8 @@ def check_redirect_allowed(current: str, location: str, allow_http: bool = False
         raise InsecureURLError(
             f"Refusing redirect from the classroom mirror {current} to another host "
             f"({location}): a mirror must serve its files itself. Fix the mirror or unset "
-            "COURSE_DATA_MIRROR.")
+            "COURSE_DATA_MIRROR."
+        )
     if urlsplit(current).scheme.lower() == "https" and urlsplit(location).scheme.lower() != "https":
         raise InsecureURLError(
             f"Refusing redirect from {current} to {location}: it would downgrade "

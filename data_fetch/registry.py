@@ -9,6 +9,7 @@ list of files; each file has a file name, one or more URLs and a checksum
 Tests and instructors can load another registry file with
 :func:`load_registry` (``python -m data_fetch --registry FILE ...``).
 """
+
 from __future__ import annotations
 
 import difflib

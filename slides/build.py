@@ -15,6 +15,7 @@ Steps:
 
 Usage: ``.venv/bin/python slides/build.py [--out build/slides]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,11 +92,16 @@ def ensure_vendor() -> float:
         return 0.0
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("make slides needs Node.js and npm (e.g. `apt-get install npm`); "
-                         "npm was not found on PATH")
+        raise SystemExit(
+            "make slides needs Node.js and npm (e.g. `apt-get install npm`); "
+            "npm was not found on PATH"
+        )
     start = time.perf_counter()
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts",
-                    "--loglevel=error"], cwd=SLIDES, check=True)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=SLIDES,
+        check=True,
+    )
     STAMP.write_text(wanted + "\n")
     return time.perf_counter() - start
 
@@ -108,10 +114,15 @@ def copy_assets(vendor: Path) -> int:
     for source, destination in ASSETS:
         source_path, target = MODULES / source, vendor / destination
         if not source_path.exists():
-            raise SystemExit(f"vendor asset {source_path} is missing: delete slides/node_modules "
-                             "and run make slides again")
-        files = [source_path] if source_path.is_file() else sorted(
-            p for p in source_path.rglob("*") if p.is_file())
+            raise SystemExit(
+                f"vendor asset {source_path} is missing: delete slides/node_modules "
+                "and run make slides again"
+            )
+        files = (
+            [source_path]
+            if source_path.is_file()
+            else sorted(p for p in source_path.rglob("*") if p.is_file())
+        )
         for file in files:
             if file.suffix in SKIP_SUFFIXES or file.name in SKIP_NAMES:
                 continue
@@ -151,27 +162,48 @@ def prepare_notebooks(staging: Path, chapters: list[Path], decks: list[Path]) ->
 def _record(stem: str, notebook, kind: str, missing: list[str]) -> dict:
     title = notebook.metadata.get("title")
     if not title:
-        title = next((line[2:].strip() for cell in notebook.cells if cell.cell_type == "markdown"
-                      for line in cell.source.splitlines() if line.startswith("# ")), stem)
-    types = [cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
-             for cell in notebook.cells]
-    slides = max(1, count_slides(types[1:]) + 1)   # the first cell always opens a slide
-    return {"stem": stem, "title": title, "kind": kind, "slides": slides,
-            "missing": sorted(set(missing))}
+        title = next(
+            (
+                line[2:].strip()
+                for cell in notebook.cells
+                if cell.cell_type == "markdown"
+                for line in cell.source.splitlines()
+                if line.startswith("# ")
+            ),
+            stem,
+        )
+    types = [
+        cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
+        for cell in notebook.cells
+    ]
+    slides = max(1, count_slides(types[1:]) + 1)  # the first cell always opens a slide
+    return {
+        "stem": stem,
+        "title": title,
+        "kind": kind,
+        "slides": slides,
+        "missing": sorted(set(missing)),
+    }
 
 
 def convert(notebooks: list[Path], out: Path) -> None:
     """Render ``notebooks`` to ``<out>/<stem>.slides.html`` with one nbconvert call."""
     jupyter = ROOT / ".venv" / "bin" / "jupyter"
-    command = [str(jupyter) if jupyter.exists() else "jupyter", "nbconvert", "--to", "slides",
-               "--log-level=WARN", f"--output-dir={out}",
-               f"--TemplateExporter.extra_template_basedirs={SLIDES / 'templates'}",
-               "--template=offline_reveal",
-               f"--reveal-prefix={VENDOR_URLS['reveal_url_prefix']}",
-               "--SlidesExporter.reveal_theme=white",
-               "--SlidesExporter.reveal_number=c/t",
-               "--SlidesExporter.reveal_scroll=True",
-               "--SlidesExporter.reveal_transition=fade"]
+    command = [
+        str(jupyter) if jupyter.exists() else "jupyter",
+        "nbconvert",
+        "--to",
+        "slides",
+        "--log-level=WARN",
+        f"--output-dir={out}",
+        f"--TemplateExporter.extra_template_basedirs={SLIDES / 'templates'}",
+        "--template=offline_reveal",
+        f"--reveal-prefix={VENDOR_URLS['reveal_url_prefix']}",
+        "--SlidesExporter.reveal_theme=white",
+        "--SlidesExporter.reveal_number=c/t",
+        "--SlidesExporter.reveal_scroll=True",
+        "--SlidesExporter.reveal_transition=fade",
+    ]
     for name in ("mathjax_url", "require_js_url", "jquery_url", "widget_renderer_url"):
         command.append(f"--SlidesExporter.{name}={VENDOR_URLS[name]}")
     subprocess.run(command + [str(path) for path in notebooks], check=True)
@@ -179,11 +211,15 @@ def convert(notebooks: list[Path], out: Path) -> None:
 
 def write_index(out: Path, records: list[dict]) -> None:
     """Write ``<out>/index.html``: the lecture decks, then the chapters, with slide counts."""
+
     def rows(kind: str) -> str:
         return "\n".join(
             f'<li><a href="{html.escape(r["stem"])}.slides.html">{html.escape(r["title"])}</a>'
             f' <span class="n">{r["slides"]} slides</span></li>'
-            for r in records if r["kind"] == kind)
+            for r in records
+            if r["kind"] == kind
+        )
+
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Machine Learning for Medical Image Processing: slides</title>
@@ -233,14 +269,19 @@ def main(argv: list[str] | None = None) -> int:
     convert([staging / f"{r['stem']}.ipynb" for r in records], out)
     write_index(out, records)
     for record in records:
-        note = f"  (links to chapters not written yet: {', '.join(record['missing'])})" \
-            if record["missing"] else ""
+        note = (
+            f"  (links to chapters not written yet: {', '.join(record['missing'])})"
+            if record["missing"]
+            else ""
+        )
         print(f"{record['kind']:8s} {record['stem']:40s} {record['slides']:3d} slides{note}")
     lectures = [r for r in records if r["kind"] == "lecture"]
-    print(f"{len(lectures)} lecture decks ({sum(r['slides'] for r in lectures)} slides), "
-          f"{len(records) - len(lectures)} chapter decks -> {os.path.relpath(out, ROOT)}/ "
-          f"({_size(out) / 1e6:.1f} MB, of which vendor {vendor_bytes / 1e6:.1f} MB); "
-          f"npm {npm_seconds:.0f} s; total {time.perf_counter() - start:.0f} s")
+    print(
+        f"{len(lectures)} lecture decks ({sum(r['slides'] for r in lectures)} slides), "
+        f"{len(records) - len(lectures)} chapter decks -> {os.path.relpath(out, ROOT)}/ "
+        f"({_size(out) / 1e6:.1f} MB, of which vendor {vendor_bytes / 1e6:.1f} MB); "
+        f"npm {npm_seconds:.0f} s; total {time.perf_counter() - start:.0f} s"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ Links to chapter notebooks are written as ``[text](../notebooks/NN_name.ipynb)``
 they work when the Markdown is read in the repository; :func:`rewrite_chapter_links`
 points them at the chapter's built deck (``NN_name.slides.html``) for the HTML build.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,15 @@ from typing import Iterable
 
 import nbformat
 
-__all__ = ["Cell", "parse_deck", "deck_title", "deck_to_notebook", "resolve_chapter",
-           "rewrite_chapter_links", "count_slides"]
+__all__ = [
+    "Cell",
+    "parse_deck",
+    "deck_title",
+    "deck_to_notebook",
+    "resolve_chapter",
+    "rewrite_chapter_links",
+    "count_slides",
+]
 
 _SEPARATORS = {"---": "slide", "--": "subslide", "++": "fragment"}
 _NOTE = re.compile(r"^Note:\s?(.*)$")
@@ -36,7 +44,8 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # [text](../notebooks/NN_name.ipynb) or [text](NN_name.ipynb), optional #anchor
 CHAPTER_LINK = re.compile(
     r"\[(?P<text>[^\]]+)\]\((?P<prefix>(?:\.\./notebooks/)?)"
-    r"(?P<stem>\d{2}[a-z]?_[A-Za-z0-9_]+)\.ipynb(?P<anchor>#[^)]*)?\)")
+    r"(?P<stem>\d{2}[a-z]?_[A-Za-z0-9_]+)\.ipynb(?P<anchor>#[^)]*)?\)"
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def parse_deck(text: str) -> list[Cell]:
     """
     cells: list[Cell] = []
     buffer: list[str] = []
-    pending = "slide"          # type of the next content cell
+    pending = "slide"  # type of the next content cell
     in_notes = False
     in_fence = False
 
@@ -130,8 +139,11 @@ def resolve_chapter(stem: str, available: Iterable[str]) -> str | None:
     if stem in available:
         return stem
     number, words = stem[:2], set(stem.split("_")[1:])
-    parts = [name for name in available if re.match(rf"^{number}[a-z]?_", name)
-             and words & set(name.split("_")[1:])]
+    parts = [
+        name
+        for name in available
+        if re.match(rf"^{number}[a-z]?_", name) and words & set(name.split("_")[1:])
+    ]
     return parts[0] if parts else None
 
 
@@ -167,8 +179,9 @@ def rewrite_chapter_links(source: str, available: Iterable[str]) -> tuple[str, l
     return CHAPTER_LINK.sub(replace, source), missing
 
 
-def deck_to_notebook(path: Path, available_chapters: Iterable[str] = ()
-                     ) -> tuple[nbformat.NotebookNode, list[str]]:
+def deck_to_notebook(
+    path: Path, available_chapters: Iterable[str] = ()
+) -> tuple[nbformat.NotebookNode, list[str]]:
     """Read a Markdown deck and return ``(notebook, unresolved chapter links)``.
 
     Every cell is a Markdown cell whose ``metadata.slideshow.slide_type`` comes from
@@ -183,7 +196,11 @@ def deck_to_notebook(path: Path, available_chapters: Iterable[str] = ()
     for index, cell in enumerate(cells):
         source, unresolved = rewrite_chapter_links(cell.source, available_chapters)
         missing.extend(unresolved)
-        notebook.cells.append(nbformat.v4.new_markdown_cell(
-            source, metadata={"slideshow": {"slide_type": cell.slide_type}},
-            id=f"slide-{index:03d}"))
+        notebook.cells.append(
+            nbformat.v4.new_markdown_cell(
+                source,
+                metadata={"slideshow": {"slide_type": cell.slide_type}},
+                id=f"slide-{index:03d}",
+            )
+        )
     return notebook, sorted(set(missing))

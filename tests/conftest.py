@@ -1,4 +1,5 @@
 """Shared test configuration: tests run offline, in a temporary data directory."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,12 @@ import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--run-network", action="store_true", default=False,
-                     help="run tests marked `network` (they reach the internet; never in CI)")
+    parser.addoption(
+        "--run-network",
+        action="store_true",
+        default=False,
+        help="run tests marked `network` (they reach the internet; never in CI)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,6 +15,7 @@ Every other cell runs unaltered, so the run also checks that this machine reprod
 00 within the default tolerance. Fast unit tests of the comparison itself are in
 tests/tools/test_nbval_tolerance.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,7 +52,9 @@ def _stdout_cells(notebook):
 
 
 def _replace(output, token, text):
-    output["text"] = output["text"][:token.start] + text + output["text"][token.start + len(token.text):]
+    output["text"] = (
+        output["text"][: token.start] + text + output["text"][token.start + len(token.text) :]
+    )
 
 
 def _first(output, kind, predicate=lambda token: True):
@@ -88,10 +91,12 @@ def _alter(path: Path, default) -> dict[str, int]:
     last = code_cells[-1]
     last.metadata.setdefault("tags", []).append("nbval-skip")
     last.outputs = [nbformat.v4.new_output("stream", name="stdout", text="not what it prints\n")]
-    raising = nbformat.v4.new_code_cell("raise ValueError('expected')", execution_count=99,
-                                        metadata={"tags": ["raises-exception"]})
-    raising.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="expected",
-                                              traceback=[])]
+    raising = nbformat.v4.new_code_cell(
+        "raise ValueError('expected')", execution_count=99, metadata={"tags": ["raises-exception"]}
+    )
+    raising.outputs = [
+        nbformat.v4.new_output("error", ename="ValueError", evalue="expected", traceback=[])
+    ]
     notebook.cells.insert(notebook.cells.index(last), raising)
     nbformat.write(notebook, path)
     return chosen
@@ -105,31 +110,60 @@ def math_finite(value):
 def test_nbval_with_tolerance_fails_exactly_where_it_must(tmp_path):
     default = ToleranceConfig.load(TOLERANCE).classes["default"]
     config = tmp_path / "tolerance.toml"
-    config.write_text(TOLERANCE.read_text() + f"""
+    config.write_text(
+        TOLERANCE.read_text()
+        + f"""
 [classes.{LOOSE}]
 rel = {10 * default.rel}
 abs = {10 * default.abs}
 why = "the meta-test's loose class"
-""")
+"""
+    )
     copy = tmp_path / NOTEBOOK.name
     shutil.copy(NOTEBOOK, copy)
     chosen = _alter(copy, default)
 
-    environment = dict(os.environ, COURSE_PROFILE="cpu", COURSE_DEVICE="cpu",
-                       TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0",
-                       PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    environment = dict(
+        os.environ,
+        COURSE_PROFILE="cpu",
+        COURSE_DEVICE="cpu",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONHASHSEED="0",
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     environment.pop("COURSE_RUN_RECORD_DIR", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-rfs", "-c", os.devnull,
-               "-p", "no:cacheprovider", "--rootdir", str(tmp_path), "-p", "tools.nbval_tolerance",
-               "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
-               "--nbval-tolerance", str(config), str(copy)]
-    run = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600,
-                         cwd=ROOT)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-rfs",
+        "-c",
+        os.devnull,
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "-p",
+        "tools.nbval_tolerance",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(SANITIZE),
+        "--nbval-tolerance",
+        str(config),
+        str(copy),
+    ]
+    run = subprocess.run(
+        command, capture_output=True, text=True, env=environment, timeout=600, cwd=ROOT
+    )
     log = run.stdout + run.stderr
 
     failed = {int(n) for n in re.findall(r"FAILED \S*::Cell (\d+)", log)}
     must_fail = {chosen["float beyond"], chosen["integer"], chosen["word"]}
-    assert failed == must_fail, f"alterations {chosen}, failed cells {sorted(failed)}\n{log[-4000:]}"
+    assert failed == must_fail, (
+        f"alterations {chosen}, failed cells {sorted(failed)}\n{log[-4000:]}"
+    )
     assert run.returncode == 1
     assert re.search(r"3 failed, \d+ passed, 1 skipped", log), log[-2000:]
     assert "tolerance class 'default'" in log and "allowed" in log

@@ -1,4 +1,5 @@
 """The sanitize rules (tests/nbval_sanitize.cfg) replace what they name and nothing else."""
+
 from __future__ import annotations
 
 import re
@@ -17,23 +18,29 @@ def sanitize(text: str) -> str:
     return text
 
 
-@pytest.mark.parametrize("line", [
-    "torch        : 2.13.0+cpu",
-    "scikit-learn : 1.9.1",
-    "  python     : 3.11.7",
-    "  scikit-learn: 1.9.1",
-    "  tensorflow-cpu: 2.19.0",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "torch        : 2.13.0+cpu",
+        "scikit-learn : 1.9.1",
+        "  python     : 3.11.7",
+        "  scikit-learn: 1.9.1",
+        "  tensorflow-cpu: 2.19.0",
+    ],
+)
 def test_version_lines_are_replaced(line):
     assert sanitize(line + "\n").endswith(": VERSION\n")
 
 
-@pytest.mark.parametrize("line", [
-    "torch: 0.95 Dice",
-    "  torch      : 0.951",
-    "numpy: 1.2.3 is not a version line when text follows",
-    "mean over python: 3.11.7 seeds",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "torch: 0.95 Dice",
+        "  torch      : 0.951",
+        "numpy: 1.2.3 is not a version line when text follows",
+        "mean over python: 3.11.7 seeds",
+    ],
+)
 def test_lines_that_are_not_only_a_version_are_left_alone(line):
     assert sanitize(line) == line
 

@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml describe the same runtime environment."""
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,7 @@ def test_torch_range_admits_cpu_build():
     torch_req = next(r for r in project["dependencies"] if _name(r) == "torch")
     from packaging.specifiers import SpecifierSet
 
-    assert "2.13.0" in SpecifierSet(torch_req[len("torch"):])
+    assert "2.13.0" in SpecifierSet(torch_req[len("torch") :])
 
 
 def test_readme_quick_start_is_two_commands():

@@ -33,6 +33,7 @@ such as "A better in 11/18 pairs" or a number of detected lesions); otherwise th
 nbval's own markers (``# NBVAL_IGNORE_OUTPUT``, ``nbval-skip``, ``raises-exception``) work as
 before; other outputs (images are not compared; widget JSON) are compared as nbval does.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,19 +45,29 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbCell, transform_streams_for_comparison
 
-__all__ = ["Tolerance", "ToleranceConfig", "Token", "tokenize", "compare_text",
-           "TAG_PREFIX", "TEXT_KEYS", "TolerantCell"]
+__all__ = [
+    "Tolerance",
+    "ToleranceConfig",
+    "Token",
+    "tokenize",
+    "compare_text",
+    "TAG_PREFIX",
+    "TEXT_KEYS",
+    "TolerantCell",
+]
 
 TAG_PREFIX = "nbval-tol-"
 #: Output fields compared token by token; every other field is compared exactly, as by nbval.
-TEXT_KEYS = frozenset({"stdout", "stderr", "text/plain", "text/html", "text/markdown",
-                       "text/latex", "evalue"})
+TEXT_KEYS = frozenset(
+    {"stdout", "stderr", "text/plain", "text/html", "text/markdown", "text/latex", "evalue"}
+)
 _MAX_REPORTED = 12
 
 # One token at a time, tried in this order. A sign belongs to a number unless it follows a
 # word, a digit or a closing bracket ("x-1", "2-3", "(a)-1" keep "-" as punctuation).
 _SIGN = r"(?:(?<![\w)\]])[+-])?"
-_TOKEN = re.compile(rf"""
+_TOKEN = re.compile(
+    rf"""
     (?P<space>[ \t\f\v]+)
   | (?P<newline>\r?\n)
   | (?P<dotted>\d+(?:\.\d+){{2,}})                              # 2.13.0, 1.2.3: a label
@@ -67,7 +78,9 @@ _TOKEN = re.compile(rf"""
   | (?P<special>{_SIGN}(?:nan|inf|infinity)(?![\w]))             # nan, -inf
   | (?P<word>[^\W\d]\w*)                                         # words, T1, conv3d, x230
   | (?P<punct>\S)
-""", re.VERBOSE | re.IGNORECASE)
+""",
+    re.VERBOSE | re.IGNORECASE,
+)
 
 
 _PERCENT = re.compile(r"[ ]?%")  # "94.3%" and "0.16 %"
@@ -170,18 +183,23 @@ def compare_text(stored: str, fresh: str, tolerance: Tolerance) -> list[str]:
                 difference = abs(a.value - b.value)
                 problems.append(
                     f"line {a.line}: {a.kind} {a.text} -> {b.text}: |difference| {difference:.3g} > "
-                    f"allowed {tolerance.allowed(a.value, b.value):.3g}" + context(a, b))
+                    f"allowed {tolerance.allowed(a.value, b.value):.3g}" + context(a, b)
+                )
         elif a.kind != b.kind or a.text != b.text:
             what = {"integer": "integers", "newline": "line breaks"}.get(
-                a.kind if a.kind != "float" else b.kind, "words and punctuation")
-            problems.append(f"line {a.line}: {a.text!r} -> {b.text!r} ({what} are compared "
-                            f"exactly; the tokens after this one are not compared)" + context(a, b))
+                a.kind if a.kind != "float" else b.kind, "words and punctuation"
+            )
+            problems.append(
+                f"line {a.line}: {a.text!r} -> {b.text!r} ({what} are compared "
+                f"exactly; the tokens after this one are not compared)" + context(a, b)
+            )
             return problems
     if len(old) != len(new):
         longer, label = (old, "stored") if len(old) > len(new) else (new, "fresh")
         extra = longer[min(len(old), len(new))]
-        problems.append(f"the {label} output goes on where the other ends, at line {extra.line}: "
-                        f"{extra.text!r}")
+        problems.append(
+            f"the {label} output goes on where the other ends, at line {extra.line}: {extra.text!r}"
+        )
     return problems
 
 
@@ -208,54 +226,75 @@ class ToleranceConfig:
         """Build from the parsed TOML; errors name the file and the entry to fix."""
         unknown = set(data) - {"classes", "notebooks"}
         if unknown:
-            raise ValueError(f"{source}: unknown tables {sorted(unknown)}; "
-                             "only [classes.<name>] and [notebooks] are read")
+            raise ValueError(
+                f"{source}: unknown tables {sorted(unknown)}; "
+                "only [classes.<name>] and [notebooks] are read"
+            )
         classes = {}
         for name, entry in data.get("classes", {}).items():
             keys = set(entry)
             if not {"rel", "abs", "why"} <= keys <= {"rel", "abs", "why", "integers"}:
-                raise ValueError(f"{source}: class '{name}' needs rel, abs and why, and may set "
-                                 f"integers (has {sorted(keys)})")
+                raise ValueError(
+                    f"{source}: class '{name}' needs rel, abs and why, and may set "
+                    f"integers (has {sorted(keys)})"
+                )
             integers = entry.get("integers", "exact")
             if integers not in ("exact", "tolerant"):
-                raise ValueError(f"{source}: class '{name}': integers must be \"exact\" or "
-                                 f"\"tolerant\" (got {integers!r})")
+                raise ValueError(
+                    f"{source}: class '{name}': integers must be \"exact\" or "
+                    f'"tolerant" (got {integers!r})'
+                )
             rel, absolute, why = entry["rel"], entry["abs"], entry["why"]
             if not all(isinstance(v, (int, float)) and v >= 0 for v in (rel, absolute)):
                 raise ValueError(f"{source}: class '{name}': rel and abs must be numbers >= 0")
             if not isinstance(why, str) or not why.strip():
                 raise ValueError(f"{source}: class '{name}': say why in a non-empty `why`")
-            classes[name] = Tolerance(name, float(rel), float(absolute), why.strip(),
-                                      tolerant_integers=integers == "tolerant")
+            classes[name] = Tolerance(
+                name,
+                float(rel),
+                float(absolute),
+                why.strip(),
+                tolerant_integers=integers == "tolerant",
+            )
         if "default" not in classes:
-            raise ValueError(f"{source}: define [classes.default] (used where nothing else is named)")
+            raise ValueError(
+                f"{source}: define [classes.default] (used where nothing else is named)"
+            )
         notebooks = dict(data.get("notebooks", {}))
         for notebook, name in notebooks.items():
             if name not in classes:
-                raise ValueError(f"{source}: notebook {notebook!r} names class {name!r}; "
-                                 f"defined classes: {sorted(classes)}")
+                raise ValueError(
+                    f"{source}: notebook {notebook!r} names class {name!r}; "
+                    f"defined classes: {sorted(classes)}"
+                )
         return cls(classes, notebooks, source)
 
     def for_cell(self, notebook: str, tags: list[str]) -> Tolerance:
         """The class for a cell of ``notebook`` (file name) with metadata ``tags``."""
-        named = [tag[len(TAG_PREFIX):] for tag in tags if tag.startswith(TAG_PREFIX)]
+        named = [tag[len(TAG_PREFIX) :] for tag in tags if tag.startswith(TAG_PREFIX)]
         if len(named) > 1:
             raise ValueError(f"{notebook}: a cell has several tolerance tags {named}; keep one")
         if named:
             if named[0] not in self.classes:
-                raise ValueError(f"{notebook}: cell tag '{TAG_PREFIX}{named[0]}' names no class in "
-                                 f"{self.source}; defined: {sorted(self.classes)}")
+                raise ValueError(
+                    f"{notebook}: cell tag '{TAG_PREFIX}{named[0]}' names no class in "
+                    f"{self.source}; defined: {sorted(self.classes)}"
+                )
             return self.classes[named[0]]
         return self.classes[self.notebooks.get(notebook, "default")]
 
 
 # --- the pytest plugin -----------------------------------------------------------------------
 
+
 def pytest_addoption(parser):
     parser.getgroup("nbval").addoption(
-        "--nbval-tolerance", default=None, metavar="TOML",
+        "--nbval-tolerance",
+        default=None,
+        metavar="TOML",
         help="compare floats in text outputs within the tolerance classes of this file "
-             "(tools/nbval_tolerance.py); without it nbval compares strictly")
+        "(tools/nbval_tolerance.py); without it nbval compares strictly",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -266,8 +305,9 @@ def pytest_collection_modifyitems(config, items):
         tolerances = ToleranceConfig.load(path)
         for item in items:
             if isinstance(item, IPyNbCell):
-                item.tolerance = tolerances.for_cell(item.fspath.basename,
-                                                     list(item.cell.metadata.get("tags", [])))
+                item.tolerance = tolerances.for_cell(
+                    item.fspath.basename, list(item.cell.metadata.get("tags", []))
+                )
                 item.__class__ = TolerantCell
     except ValueError as error:
         raise pytest.UsageError(str(error)) from error
@@ -289,13 +329,15 @@ class TolerantCell(IPyNbCell):
         self.comparison_traceback = []
         if set(stored) != set(fresh):
             self.comparison_traceback.append(
-                f"output fields differ: stored {sorted(stored)}, fresh {sorted(fresh)}")
+                f"output fields differ: stored {sorted(stored)}, fresh {sorted(fresh)}"
+            )
             return False
         for key, stored_values in stored.items():
             fresh_values = fresh[key]
             if len(stored_values) != len(fresh_values):
                 self.comparison_traceback.append(
-                    f"{len(stored_values)} stored '{key}' outputs, {len(fresh_values)} fresh")
+                    f"{len(stored_values)} stored '{key}' outputs, {len(fresh_values)} fresh"
+                )
                 return False
             for old, new in zip(stored_values, fresh_values):
                 if key in TEXT_KEYS and isinstance(old, str) and isinstance(new, str):
@@ -327,7 +369,8 @@ class TolerantCell(IPyNbCell):
         shown = problems[:_MAX_REPORTED]
         self.comparison_traceback.append(
             f"'{key}' differs (floats compared under {self.tolerance} of "
-            f"{self.config.getoption('--nbval-tolerance')}: {self.tolerance.why}):")
+            f"{self.config.getoption('--nbval-tolerance')}: {self.tolerance.why}):"
+        )
         self.comparison_traceback.extend(f"  {problem}" for problem in shown)
         if len(problems) > len(shown):
             self.comparison_traceback.append(f"  ... and {len(problems) - len(shown)} more")

@@ -10,6 +10,7 @@ budget or has no record (run it on a quiet machine: wall times measured while ot
 share the CPU are inflated). The records are the JSON files that ``RunRecord.finish`` writes
 when ``COURSE_RUN_RECORD_DIR`` is set (``make test-notebooks`` and ``make execute`` set it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,15 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Summarise chapter run records against budget.")
     parser.add_argument("directory", type=Path, help="folder of <chapter>.json run records")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks that should have a record (a missing one is reported)")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when a chapter is over budget or has no record")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="notebooks that should have a record (a missing one is reported)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a chapter is over budget or has no record"
+    )
     args = parser.parse_args(argv)
     chapters = [path.stem for path in args.notebooks]
     print(summarize(args.directory, chapters))

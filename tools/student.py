@@ -10,6 +10,7 @@ closest markdown cell above it (the exercise statement). A markdown cell tagged 
 (the written answer) is left out. Every output and execution count is cleared, so students
 run the chapter themselves.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,17 +36,24 @@ def _exercise_title(cells, position: int) -> str:
 def make_student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return a student copy of ``notebook`` (the input is not modified)."""
     copy = nbformat.from_dict(notebook)
-    copy.cells = [cell for cell in copy.cells
-                  if not (cell.cell_type == "markdown"
-                          and SOLUTION_TAG in cell.get("metadata", {}).get("tags", []))]
+    copy.cells = [
+        cell
+        for cell in copy.cells
+        if not (
+            cell.cell_type == "markdown"
+            and SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+        )
+    ]
     for position, cell in enumerate(copy.cells):
         if cell.cell_type != "code":
             continue
         tags = cell.get("metadata", {}).get("tags", [])
         if SOLUTION_TAG in tags:
             title = _exercise_title(copy.cells, position).replace('"', "'")
-            cell.source = ("# Your solution here. Delete the line below when you start.\n"
-                           f'raise NotImplementedError("Exercise: {title}")')
+            cell.source = (
+                "# Your solution here. Delete the line below when you start.\n"
+                f'raise NotImplementedError("Exercise: {title}")'
+            )
             cell.metadata["tags"] = [tag for tag in tags if tag != SOLUTION_TAG] + ["exercise"]
         cell.outputs = []
         cell.execution_count = None
@@ -66,8 +74,9 @@ def build_student_copies(source: Path, destination: Path) -> list[Path]:
     for path in notebooks:
         student = make_student_notebook(nbformat.read(path, as_version=4))
         target = destination / path.name
-        with tempfile.NamedTemporaryFile("w", dir=destination, suffix=".tmp", delete=False,
-                                         encoding="utf-8") as handle:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=destination, suffix=".tmp", delete=False, encoding="utf-8"
+        ) as handle:
             nbformat.write(student, handle)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, target)

@@ -12,12 +12,23 @@ applied in ``last_transform`` (TorchIO's design, :mod:`.base`)::
     out = augment(sample, rng=seed)        # same seed -> same output
     replay = augment.last_transform(sample)
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["affine", "base", "bias", "compose", "elastic", "flip", "intensity", "noise", "previews",
-                "sample"],
+    submodules=[
+        "affine",
+        "base",
+        "bias",
+        "compose",
+        "elastic",
+        "flip",
+        "intensity",
+        "noise",
+        "previews",
+        "sample",
+    ],
     names={
         "affine": ["Affine", "RandomAffine"],
         "base": ["Identity", "RandomTransform", "Transform", "as_numpy_rng"],

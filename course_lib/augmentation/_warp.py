@@ -10,6 +10,7 @@ matrix, all-zero displacement) skip resampling altogether, so that neutral param
 return the input bit for bit in any dtype. The label uses nearest neighbour and keeps
 its integer dtype.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,13 +24,15 @@ __all__ = ["warp_sample_matrix", "warp_sample_displacement"]
 def _warp(sample: dict, transform: torch.Tensor, padding_mode: str) -> dict:
     out = dict(sample)
     image = sample["image"]
-    warped = warp_voxels(image.to(torch.float64)[None], transform, mode="linear",
-                         padding=padding_mode)
+    warped = warp_voxels(
+        image.to(torch.float64)[None], transform, mode="linear", padding=padding_mode
+    )
     out["image"] = warped[0].to(image.dtype)
     label = sample.get("label")
     if label is not None:
-        out["label"] = warp_voxels(label[None, None], transform.to(label.device),
-                                   mode="nearest", padding=padding_mode)[0, 0]
+        out["label"] = warp_voxels(
+            label[None, None], transform.to(label.device), mode="nearest", padding=padding_mode
+        )[0, 0]
     return out
 
 

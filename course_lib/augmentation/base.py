@@ -13,6 +13,7 @@ References
    loading, preprocessing, augmentation and patch-based sampling of medical images in deep
    learning", Comput. Methods Programs Biomed. 208:106236, 2021. doi:10.1016/j.cmpb.2021.106236
 """
+
 from __future__ import annotations
 
 from typing import Any, Union

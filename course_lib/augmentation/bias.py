@@ -10,6 +10,7 @@ References
 .. [1] N. J. Tustison et al., "N4ITK: improved N3 bias correction", IEEE TMI 29(6):1310-1320,
    2010. doi:10.1109/TMI.2010.2046908
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -51,7 +52,9 @@ class RandomBiasField(RandomTransform):
 
     def __init__(self, strength: float | tuple[float, float] = 0.2, p: float = 1.0) -> None:
         super().__init__(p)
-        self.strength = value_range((0.0, strength) if np.isscalar(strength) else strength, "strength")
+        self.strength = value_range(
+            (0.0, strength) if np.isscalar(strength) else strength, "strength"
+        )
 
     def _sample(self, sample: Sample, rng: np.random.Generator) -> BiasField:
         return BiasField(float(rng.uniform(*self.strength)), seed=int(rng.integers(2**62)))

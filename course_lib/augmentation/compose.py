@@ -1,4 +1,5 @@
 """``Compose``: apply transforms one after the other, reproducibly."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -40,11 +41,17 @@ class Compose(RandomTransform):
         self.transforms = list(transforms)
         for i, t in enumerate(self.transforms):
             if not isinstance(t, (Transform, RandomTransform)):
-                raise TypeError(f"transforms[{i}] must be a course_lib.augmentation transform, "
-                                f"got {type(t).__name__}")
+                raise TypeError(
+                    f"transforms[{i}] must be a course_lib.augmentation transform, "
+                    f"got {type(t).__name__}"
+                )
 
     def sample_transform(self, sample: Sample, rng: RngLike = None) -> Transform:
         check_sample(sample)
         rng = as_numpy_rng(rng)
-        return _Chain([t if isinstance(t, Transform) else t.sample_transform(sample, rng)
-                       for t in self.transforms])
+        return _Chain(
+            [
+                t if isinstance(t, Transform) else t.sample_transform(sample, rng)
+                for t in self.transforms
+            ]
+        )

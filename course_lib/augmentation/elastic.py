@@ -18,6 +18,7 @@ References
 .. [3] D. Rueckert et al., "Nonrigid registration using free-form deformations", IEEE TMI
    18(8):712-721, 1999. doi:10.1109/42.796284
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,12 +40,16 @@ def dense_displacement(control_displacements: np.ndarray, shape: Sequence[int]) 
     ctrl = np.asarray(control_displacements, dtype=np.float64)
     ndim = len(shape)
     if ctrl.ndim != ndim + 1 or ctrl.shape[0] != ndim or min(ctrl.shape[1:]) < 4:
-        raise ValueError(f"control_displacements must be ({ndim}, g0, ...) with >= 4 nodes per axis "
-                         f"for a {ndim}-D image, got {ctrl.shape}")
-    weights = [bspline_weights(np.linspace(1.0, g - 2.0, n), g).astype(np.float64)
-               for g, n in zip(ctrl.shape[1:], shape)]
+        raise ValueError(
+            f"control_displacements must be ({ndim}, g0, ...) with >= 4 nodes per axis "
+            f"for a {ndim}-D image, got {ctrl.shape}"
+        )
+    weights = [
+        bspline_weights(np.linspace(1.0, g - 2.0, n), g).astype(np.float64)
+        for g, n in zip(ctrl.shape[1:], shape)
+    ]
     field = ctrl
-    for w in weights:              # contract one node axis at a time; voxel axes are appended
+    for w in weights:  # contract one node axis at a time; voxel axes are appended
         field = np.tensordot(field, w, axes=([1], [1]))
     return field
 
@@ -57,12 +62,17 @@ class ElasticDeformation(Transform):
     def __init__(self, control_displacements: Any, padding_mode: str = "zeros") -> None:
         self.control_displacements = np.asarray(control_displacements, dtype=np.float64)
         if self.control_displacements.ndim not in (3, 4):
-            raise ValueError("control_displacements must be (2, g0, g1) or (3, g0, g1, g2), got "
-                             f"{self.control_displacements.shape}")
+            raise ValueError(
+                "control_displacements must be (2, g0, g1) or (3, g0, g1, g2), got "
+                f"{self.control_displacements.shape}"
+            )
         self.padding_mode = padding_mode
 
     def params(self) -> dict[str, Any]:
-        return {"control_displacements": self.control_displacements.copy(), "padding_mode": self.padding_mode}
+        return {
+            "control_displacements": self.control_displacements.copy(),
+            "padding_mode": self.padding_mode,
+        }
 
     def apply(self, sample: Sample) -> Sample:
         field = dense_displacement(self.control_displacements, sample["image"].shape[1:])
@@ -75,12 +85,19 @@ class RandomElasticDeformation(RandomTransform):
     ``num_control_points`` nodes per axis (>= 4; the image spans the inner ``g - 2``).
     """
 
-    def __init__(self, num_control_points: int = 6, std_vox: float = 2.0, max_vox: float | None = None,
-                 p: float = 1.0) -> None:
+    def __init__(
+        self,
+        num_control_points: int = 6,
+        std_vox: float = 2.0,
+        max_vox: float | None = None,
+        p: float = 1.0,
+    ) -> None:
         super().__init__(p)
         if int(num_control_points) < 4 or std_vox < 0:
-            raise ValueError(f"need num_control_points >= 4 and std_vox >= 0, got "
-                             f"{num_control_points}, {std_vox}")
+            raise ValueError(
+                f"need num_control_points >= 4 and std_vox >= 0, got "
+                f"{num_control_points}, {std_vox}"
+            )
         self.num_control_points, self.std_vox = int(num_control_points), float(std_vox)
         self.max_vox = None if max_vox is None else float(max_vox)
 

@@ -4,6 +4,7 @@ For brains, only the **left-right** flip gives a plausible image: the hemisphere
 mirror images, while a brain mirrored front-to-back or top-to-bottom does not exist. In our
 volumes (RAS, chapter 00) and in their axial slices, left-right is spatial axis 0, the default.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,8 +28,10 @@ class Flip(Transform):
         axes = (axes,) if isinstance(axes, (int, np.integer)) else axes
         self.axes = tuple(int(a) for a in axes)
         if any(a not in (0, 1, 2) for a in self.axes) or len(set(self.axes)) != len(self.axes):
-            raise ValueError(f"axes must be distinct spatial axes 0, 1, 2 (the channel axis is not "
-                             f"counted), got {axes!r}")
+            raise ValueError(
+                f"axes must be distinct spatial axes 0, 1, 2 (the channel axis is not "
+                f"counted), got {axes!r}"
+            )
 
     def params(self) -> dict[str, Any]:
         return {"axes": self.axes}

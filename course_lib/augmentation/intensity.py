@@ -5,6 +5,7 @@ others (chapter 01a); a power law ``x -> x ** gamma`` is the usual cheap stand-i
 RandomGamma samples ``log gamma`` uniformly). Each channel is rescaled to its own
 ``[min, max]``, raised to ``gamma`` and mapped back, so range and intensity order are kept.
 """
+
 from __future__ import annotations
 
 from typing import Any

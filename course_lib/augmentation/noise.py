@@ -12,6 +12,7 @@ References
 .. [1] H. Gudbjartsson, S. Patz, "The Rician distribution of noisy MRI data", Magn. Reson. Med.
    34(6):910-914, 1995. doi:10.1002/mrm.1910340618
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,7 +41,9 @@ class Noise(Transform):
 
     def apply(self, sample: Sample) -> Sample:
         image = sample["image"]
-        noisy = rician_noise(image.detach().cpu().numpy(), self.sigma, np.random.default_rng(self.seed))
+        noisy = rician_noise(
+            image.detach().cpu().numpy(), self.sigma, np.random.default_rng(self.seed)
+        )
         return {**sample, "image": torch.from_numpy(noisy).to(image.device, image.dtype)}
 
 

@@ -12,11 +12,12 @@ gamma       ``log(gamma)`` in ``+-0.5 s``
 noise       Rician sigma up to ``0.15 s`` of the mean brain signal (centers: 0.025-0.09)
 ==========  ==============================================================================
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from course_lib._lazy import did_you_mean
+from course_lib._checks import check_choice
 
 from .affine import RandomAffine
 from .base import RandomTransform, Transform
@@ -34,9 +35,7 @@ TRANSFORM_NAMES = ("flip", "affine", "elastic", "bias_field", "gamma", "noise")
 
 def random_transform(name: str, strength: float) -> RandomTransform:
     """The random wrapper the explorer uses for ``name`` at ``strength`` in ``[0, 1]``."""
-    if name not in TRANSFORM_NAMES:
-        raise ValueError(f"unknown transform_name {name!r}{did_you_mean(name, TRANSFORM_NAMES)}; "
-                         f"choose from {TRANSFORM_NAMES}")
+    check_choice("transform_name", name, TRANSFORM_NAMES)
     s = float(strength)
     if not 0.0 <= s <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength!r}")
@@ -52,7 +51,9 @@ def random_transform(name: str, strength: float) -> RandomTransform:
 
 def preview_transform(sample: Sample, transform_name: str, strength: float, seed: int) -> Transform:
     """The deterministic transform :func:`preview` applies (to print its parameters)."""
-    return random_transform(transform_name, strength).sample_transform(sample, np.random.default_rng(int(seed)))
+    return random_transform(transform_name, strength).sample_transform(
+        sample, np.random.default_rng(int(seed))
+    )
 
 
 def preview(sample: Sample, transform_name: str, strength: float, seed: int) -> Sample:

@@ -14,6 +14,7 @@ label together (image: linear interpolation; label: nearest neighbour, so it onl
 it had, or 0 where the content comes from outside the field of view); intensity transforms
 change the image only.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,22 +38,36 @@ def check_sample(sample: Sample) -> Sample:
         spatial shape.
     """
     if not isinstance(sample, dict) or "image" not in sample:
-        raise TypeError(f"sample must be a dict {{'image': tensor, 'label': tensor}}, got "
-                        f"{type(sample).__name__}{'' if not isinstance(sample, dict) else ' without image'}")
+        raise TypeError(
+            f"sample must be a dict {{'image': tensor, 'label': tensor}}, got "
+            f"{type(sample).__name__}{'' if not isinstance(sample, dict) else ' without image'}"
+        )
     image, label = sample["image"], sample.get("label")
     if not isinstance(image, torch.Tensor) or not image.is_floating_point():
-        raise TypeError(f"sample['image'] must be a floating-point torch.Tensor, got "
-                        f"{getattr(image, 'dtype', type(image).__name__)}; use torch.as_tensor(x).float()")
+        raise TypeError(
+            f"sample['image'] must be a floating-point torch.Tensor, got "
+            f"{getattr(image, 'dtype', type(image).__name__)}; use torch.as_tensor(x).float()"
+        )
     if image.ndim not in (3, 4):
-        raise ValueError(f"sample['image'] must be (C, H, W) or (C, H, W, D), got {tuple(image.shape)}; "
-                         "add a channel axis with image[None]")
+        raise ValueError(
+            f"sample['image'] must be (C, H, W) or (C, H, W, D), got {tuple(image.shape)}; "
+            "add a channel axis with image[None]"
+        )
     if label is not None:
-        if not isinstance(label, torch.Tensor) or label.is_floating_point() or label.dtype == torch.bool:
-            raise TypeError(f"sample['label'] must be an integer torch.Tensor, got "
-                            f"{getattr(label, 'dtype', type(label).__name__)}; use label.long()")
+        if (
+            not isinstance(label, torch.Tensor)
+            or label.is_floating_point()
+            or label.dtype == torch.bool
+        ):
+            raise TypeError(
+                f"sample['label'] must be an integer torch.Tensor, got "
+                f"{getattr(label, 'dtype', type(label).__name__)}; use label.long()"
+            )
         if tuple(label.shape) != tuple(image.shape[1:]):
-            raise ValueError(f"sample['label'] has shape {tuple(label.shape)} but the image's spatial "
-                             f"shape is {tuple(image.shape[1:])}; labels carry no channel axis")
+            raise ValueError(
+                f"sample['label'] has shape {tuple(label.shape)} but the image's spatial "
+                f"shape is {tuple(image.shape[1:])}; labels carry no channel axis"
+            )
     return sample
 
 

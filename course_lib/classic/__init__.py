@@ -5,6 +5,7 @@
 * ``tissue_gmm``: a FAST-like Gaussian-mixture tissue segmentation with a spatial prior
   (chapter 04, NeuroNet's "classical tool").
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(

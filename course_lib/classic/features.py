@@ -27,6 +27,7 @@ References
 .. [3] A. Criminisi, J. Shotton (eds.), *Decision Forests for Computer Vision
    and Medical Image Analysis*, Springer, 2013. doi:10.1007/978-1-4471-4929-3
 """
+
 from __future__ import annotations
 
 from itertools import product
@@ -126,7 +127,7 @@ def neighbourhood_features(
     k = len(offsets)
     out = np.empty((len(idx), len(v) * k), dtype=np.float32)
     for c in range(len(v)):
-        out[:, c * k:(c + 1) * k] = flat[c][centre[:, None] + shifts[None, :]]
+        out[:, c * k : (c + 1) * k] = flat[c][centre[:, None] + shifts[None, :]]
     return out
 
 

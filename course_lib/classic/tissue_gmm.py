@@ -28,6 +28,7 @@ References
    via the EM algorithm", Journal of the Royal Statistical Society B 39(1):1-38, 1977.
    doi:10.1111/j.2517-6161.1977.tb01600.x
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -111,8 +112,14 @@ class TissueGMM:
     weights are equal. See :func:`segment_tissues` for the spatial (HMRF) version.
     """
 
-    def __init__(self, n_classes: int = 3, max_iter: int = 100, tol: float = 1e-5,
-                 reg_covar: float = 1e-6, order_by: int = 0) -> None:
+    def __init__(
+        self,
+        n_classes: int = 3,
+        max_iter: int = 100,
+        tol: float = 1e-5,
+        reg_covar: float = 1e-6,
+        order_by: int = 0,
+    ) -> None:
         if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
             raise ValueError(f"n_classes must be a positive integer (e.g. 3), got {n_classes!r}.")
         if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
@@ -132,7 +139,9 @@ class TissueGMM:
                 "one row per voxel, one column per contrast."
             )
         if x.shape[0] < self.n_classes or not np.all(np.isfinite(x)):
-            raise ValueError(f"x needs >= n_classes={self.n_classes} finite rows, got {x.shape[0]}.")
+            raise ValueError(
+                f"x needs >= n_classes={self.n_classes} finite rows, got {x.shape[0]}."
+            )
         return x
 
     def initial_parameters(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +150,11 @@ class TissueGMM:
         bins = np.array_split(np.argsort(x[:, self.order_by], kind="stable"), self.n_classes)
         means = np.stack([x[b].mean(axis=0) for b in bins])
         cov = np.atleast_2d(np.cov(x, rowvar=False)) + self.reg_covar * np.eye(x.shape[1])
-        return means, np.repeat(cov[None], self.n_classes, axis=0), np.full(self.n_classes, 1.0 / self.n_classes)
+        return (
+            means,
+            np.repeat(cov[None], self.n_classes, axis=0),
+            np.full(self.n_classes, 1.0 / self.n_classes),
+        )
 
     def _m_step(self, x: np.ndarray, resp: np.ndarray) -> None:
         nk = resp.sum(axis=0) + 10 * np.finfo(float).eps
@@ -155,7 +168,9 @@ class TissueGMM:
         self.covariances_ = np.stack(covariances)
 
     def _e_step(self, x: np.ndarray, log_prior: np.ndarray) -> tuple[np.ndarray, float]:
-        log_resp, norm = _log_normalise(gaussian_log_density(x, self.means_, self.covariances_) + log_prior)
+        log_resp, norm = _log_normalise(
+            gaussian_log_density(x, self.means_, self.covariances_) + log_prior
+        )
         return np.exp(log_resp), float(norm.mean())
 
     def fit(self, x: np.ndarray) -> "TissueGMM":
@@ -163,7 +178,8 @@ class TissueGMM:
         x = self._check_x(x)
         self.means_, self.covariances_, self.weights_ = self.initial_parameters(x)
         self.log_likelihood_, self.converged_ = [], False
-        for self.n_iter_ in range(1, self.max_iter + 1):
+        for n_iter in range(1, self.max_iter + 1):
+            self.n_iter_ = n_iter
             resp, ll = self._e_step(x, np.log(self.weights_))
             self.log_likelihood_.append(ll)
             self._m_step(x, resp)
@@ -197,10 +213,17 @@ def _neighbour_sum(maps: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.stack([ndimage.correlate(m, footprint, mode="constant") for m in inside])
 
 
-def segment_tissues(images: np.ndarray | Sequence[np.ndarray], mask: np.ndarray,
-                    n_classes: int = 3, beta: float = 0.0, mrf_iterations: int = 10,
-                    order_by: int = 0, max_iter: int = 100, tol: float = 1e-5,
-                    max_fit_voxels: int = 50_000) -> np.ndarray:
+def segment_tissues(
+    images: np.ndarray | Sequence[np.ndarray],
+    mask: np.ndarray,
+    n_classes: int = 3,
+    beta: float = 0.0,
+    mrf_iterations: int = 10,
+    order_by: int = 0,
+    max_iter: int = 100,
+    tol: float = 1e-5,
+    max_fit_voxels: int = 50_000,
+) -> np.ndarray:
     """Label the voxels of ``mask`` by an unsupervised Gaussian mixture (FAST-like).
 
     Parameters

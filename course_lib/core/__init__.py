@@ -15,12 +15,23 @@ module              what                                                        
 ``patches``         :func:`brain_crop_box`, :class:`RandomCrops`                  04-05
 ==================  ==========================================================  ========
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["device", "gates", "inference", "losses", "patches", "paths", "profile",
-                "run_record", "seeding", "training"],
+    submodules=[
+        "device",
+        "gates",
+        "inference",
+        "losses",
+        "patches",
+        "paths",
+        "profile",
+        "run_record",
+        "seeding",
+        "training",
+    ],
     names={
         "device": ["available_devices", "get_device"],
         "gates": ["GateFailed", "check_gate", "negative_control"],

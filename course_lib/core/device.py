@@ -1,4 +1,5 @@
 """Choose the compute device once, the same way in every chapter."""
+
 from __future__ import annotations
 
 import logging
@@ -66,8 +67,11 @@ def get_device(verbose: bool = False) -> torch.device:
                 f"available: {', '.join(available)}. Unset {DEVICE_ENV} or set it to one of those."
             )
         device = torch.device(requested)
-        if device.type == "cuda" and device.index is not None \
-                and device.index >= torch.cuda.device_count():
+        if (
+            device.type == "cuda"
+            and device.index is not None
+            and device.index >= torch.cuda.device_count()
+        ):
             raise RuntimeError(
                 f"{DEVICE_ENV}={requested!r} but only {torch.cuda.device_count()} CUDA "
                 f"device(s) exist (indices 0..{torch.cuda.device_count() - 1})."

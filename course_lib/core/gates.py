@@ -19,6 +19,7 @@ Usage in a chapter::
 In a smoke run (``COURSE_SMOKE=1``, toy sizes) the numbers mean nothing: gates print what
 they would have checked and do not raise.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,20 +35,30 @@ class GateFailed(AssertionError):
     """A chapter's result does not support the claim its gate names."""
 
 
-def _describe(claim: str, value: float, threshold: float, higher_is_better: bool,
-              spread: float, digits: int) -> tuple[bool, str]:
+def _describe(
+    claim: str, value: float, threshold: float, higher_is_better: bool, spread: float, digits: int
+) -> tuple[bool, str]:
     margin = (value - threshold) if higher_is_better else (threshold - value)
     passed = math.isfinite(margin) and margin > spread
     relation = ">" if higher_is_better else "<"
-    text = (f"{claim}: {value:.{digits}f} {relation} {threshold:.{digits}f}, "
-            f"margin {margin:+.{digits}f}")
+    text = (
+        f"{claim}: {value:.{digits}f} {relation} {threshold:.{digits}f}, "
+        f"margin {margin:+.{digits}f}"
+    )
     if spread:
         text += f" {'>' if passed else '<='} spread {spread:.{digits}f}"
     return passed, text
 
 
-def check_gate(claim: str, value: float, threshold: float, *, higher_is_better: bool = True,
-               spread: float = 0.0, digits: int = 3) -> float:
+def check_gate(
+    claim: str,
+    value: float,
+    threshold: float,
+    *,
+    higher_is_better: bool = True,
+    spread: float = 0.0,
+    digits: int = 3,
+) -> float:
     """Check that ``value`` beats ``threshold`` by more than ``spread``; print the margin.
 
     Parameters
@@ -112,5 +123,7 @@ def negative_control(description: str, gate: Callable[[], Any]) -> None:
     except GateFailed as failure:
         print(f"negative control ({description}): {failure} -- as it must")
         return
-    raise AssertionError(f"negative control ({description}) PASSED the gate: the gate cannot "
-                         "fail, so it tests nothing; tighten it")
+    raise AssertionError(
+        f"negative control ({description}) PASSED the gate: the gate cannot "
+        "fail, so it tests nothing; tighten it"
+    )

@@ -13,6 +13,7 @@ Shapes, NumPy or PyTorch in, NumPy out:
   labels with ``reduce="argmax"``. The slices are axial (the last axis) unless ``axis``
   says otherwise.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,9 +47,13 @@ def _reduce(scores: torch.Tensor, reduce: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict_batches(model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
-                    inputs: Any, batch_size: int = 32, reduce: Reduce = "none",
-                    device: torch.device | str | None = None) -> np.ndarray:
+def predict_batches(
+    model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    inputs: Any,
+    batch_size: int = 32,
+    reduce: Reduce = "none",
+    device: torch.device | str | None = None,
+) -> np.ndarray:
     """Run ``model`` on ``inputs`` in batches, without gradients, in evaluation mode.
 
     Parameters
@@ -80,15 +85,22 @@ def predict_batches(model: torch.nn.Module | Callable[[torch.Tensor], torch.Tens
             parameter = next(model.parameters(), None)
             device = parameter.device if parameter is not None else "cpu"
     device = torch.device(device or "cpu")
-    parts = [_reduce(model(x[i:i + batch_size].to(device)), reduce).cpu()
-             for i in range(0, len(x), batch_size)]
+    parts = [
+        _reduce(model(x[i : i + batch_size].to(device)), reduce).cpu()
+        for i in range(0, len(x), batch_size)
+    ]
     return torch.cat(parts).numpy()
 
 
-def predict_volume(model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
-                   image: Any, spatial_dims: int = 2, axis: int = -1, batch_size: int = 32,
-                   reduce: Reduce = "argmax",
-                   device: torch.device | str | None = None) -> np.ndarray:
+def predict_volume(
+    model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    image: Any,
+    spatial_dims: int = 2,
+    axis: int = -1,
+    batch_size: int = 32,
+    reduce: Reduce = "argmax",
+    device: torch.device | str | None = None,
+) -> np.ndarray:
     """Segment (or score) a whole volume with a 2-D network slice by slice, or a 3-D one at once.
 
     Parameters
@@ -114,8 +126,10 @@ def predict_volume(model: torch.nn.Module | Callable[[torch.Tensor], torch.Tenso
     """
     volume = _as_tensor(image, "image")
     if volume.ndim != 4:
-        raise ValueError(f"image must be (C, X, Y, Z), got shape {tuple(volume.shape)}; add a "
-                         "channel axis with image[None] for one contrast")
+        raise ValueError(
+            f"image must be (C, X, Y, Z), got shape {tuple(volume.shape)}; add a "
+            "channel axis with image[None] for one contrast"
+        )
     if spatial_dims == 3:
         return predict_batches(model, volume[None], 1, reduce, device)[0]
     if spatial_dims != 2:
@@ -123,8 +137,8 @@ def predict_volume(model: torch.nn.Module | Callable[[torch.Tensor], torch.Tenso
     if axis not in (0, 1, 2, -1):
         raise ValueError(f"axis must be a spatial axis 0, 1, 2 or -1, got {axis}")
     spatial_axis = 1 + (axis % 3)
-    slices = volume.movedim(spatial_axis, 0)                # (S, C, a, b)
+    slices = volume.movedim(spatial_axis, 0)  # (S, C, a, b)
     out = predict_batches(model, slices, batch_size, reduce, device)
-    if reduce == "argmax":                                  # (S, a, b) -> (X, Y, Z)
+    if reduce == "argmax":  # (S, a, b) -> (X, Y, Z)
         return np.moveaxis(out, 0, spatial_axis - 1)
-    return np.moveaxis(out, 0, spatial_axis)                # (S, K, a, b) -> (K, X, Y, Z)
+    return np.moveaxis(out, 0, spatial_axis)  # (S, K, a, b) -> (K, X, Y, Z)

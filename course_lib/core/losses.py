@@ -4,6 +4,7 @@ Soft Dice alone is unstable early in training and ignores calibration; cross-ent
 a small class (CSF) be swamped by the background. Their sum is the usual compromise for
 multi-class tissue segmentation (e.g. the nnU-Net default).
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,13 +39,20 @@ def dice_ce_loss(logits: torch.Tensor, target: torch.Tensor, smooth: float = 1.0
     .. [2] F. Isensee et al., "nnU-Net: a self-configuring method for deep learning-based
        biomedical image segmentation", Nature Methods 18, 2021. doi:10.1038/s41592-020-01008-z
     """
-    if logits.ndim != target.ndim + 1 or logits.shape[0] != target.shape[0] \
-            or logits.shape[2:] != target.shape[1:]:
-        raise ValueError(f"logits must be (B, K, *S) and target (B, *S); got {tuple(logits.shape)} "
-                         f"and {tuple(target.shape)}.")
+    if (
+        logits.ndim != target.ndim + 1
+        or logits.shape[0] != target.shape[0]
+        or logits.shape[2:] != target.shape[1:]
+    ):
+        raise ValueError(
+            f"logits must be (B, K, *S) and target (B, *S); got {tuple(logits.shape)} "
+            f"and {tuple(target.shape)}."
+        )
     if logits.shape[1] < 2:
-        raise ValueError(f"dice_ce_loss needs at least 2 classes (background + one), got "
-                         f"{logits.shape[1]}; for one foreground class use two logits.")
+        raise ValueError(
+            f"dice_ce_loss needs at least 2 classes (background + one), got "
+            f"{logits.shape[1]}; for one foreground class use two logits."
+        )
     probabilities = logits.softmax(dim=1)
     one_hot = F.one_hot(target, logits.shape[1]).movedim(-1, 1).to(probabilities.dtype)
     dims = (0,) + tuple(range(2, logits.ndim))

@@ -9,6 +9,7 @@ pieces:
 * :class:`RandomCrops` — an iterable of ``steps`` batches of random crops, drawn from a
   ``torch.Generator`` so that a seed fixes every batch.
 """
+
 from __future__ import annotations
 
 from typing import Iterator, Sequence
@@ -57,10 +58,14 @@ def brain_crop_box(subjects: Sequence, multiple: int = 8, margin: int = 3) -> tu
     if not len(subjects):
         raise ValueError("brain_crop_box needs at least one subject; pass the training subjects.")
     if int(multiple) < 1 or int(margin) < 0:
-        raise ValueError(f"multiple must be >= 1 and margin >= 0, got multiple={multiple}, margin={margin}")
+        raise ValueError(
+            f"multiple must be >= 1 and margin >= 0, got multiple={multiple}, margin={margin}"
+        )
     shapes = {np.shape(s.brain_mask) for s in subjects}
     if len(shapes) != 1:
-        raise ValueError(f"subjects are on different grids {sorted(shapes)}; simulate them at one resolution.")
+        raise ValueError(
+            f"subjects are on different grids {sorted(shapes)}; simulate them at one resolution."
+        )
     union = np.any([s.brain_mask for s in subjects], axis=0)
     if not union.any():
         raise ValueError("the brain masks are empty: there is no brain to put a box around.")
@@ -107,8 +112,12 @@ class RandomCrops:
     ) -> None:
         spatial_dims = images.ndim - 2
         if spatial_dims not in (2, 3):
-            raise ValueError(f"images must have shape (N, C, H, W) or (N, C, D, H, W), got {tuple(images.shape)}")
-        if len(targets) != len(images) or tuple(targets.shape[-spatial_dims:]) != tuple(images.shape[2:]):
+            raise ValueError(
+                f"images must have shape (N, C, H, W) or (N, C, D, H, W), got {tuple(images.shape)}"
+            )
+        if len(targets) != len(images) or tuple(targets.shape[-spatial_dims:]) != tuple(
+            images.shape[2:]
+        ):
             raise ValueError(
                 f"targets {tuple(targets.shape)} do not match images {tuple(images.shape)}: they need the "
                 "same number of samples and the same spatial shape."
@@ -128,8 +137,15 @@ class RandomCrops:
         sizes = [min(self.patch, n) for n in spatial]
         for _ in range(self.steps):
             index = torch.randint(len(self.images), (self.batch_size,), generator=g).tolist()
-            starts = [torch.randint(n - p + 1, (self.batch_size,), generator=g).tolist()
-                      for n, p in zip(spatial, sizes)]
-            crops = [tuple(slice(s[b], s[b] + p) for s, p in zip(starts, sizes)) for b in range(self.batch_size)]
-            yield (torch.stack([self.images[i][(Ellipsis,) + c] for i, c in zip(index, crops)]),
-                   torch.stack([self.targets[i][(Ellipsis,) + c] for i, c in zip(index, crops)]))
+            starts = [
+                torch.randint(n - p + 1, (self.batch_size,), generator=g).tolist()
+                for n, p in zip(spatial, sizes)
+            ]
+            crops = [
+                tuple(slice(s[b], s[b] + p) for s, p in zip(starts, sizes))
+                for b in range(self.batch_size)
+            ]
+            yield (
+                torch.stack([self.images[i][(Ellipsis,) + c] for i, c in zip(index, crops)]),
+                torch.stack([self.targets[i][(Ellipsis,) + c] for i, c in zip(index, crops)]),
+            )

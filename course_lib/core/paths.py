@@ -6,6 +6,7 @@ The location is chosen, in order, by
    on a USB stick handed out in class, or in a temporary folder for tests);
 2. ``~/.cache/ml-medical-course`` (``$XDG_CACHE_HOME/ml-medical-course`` when that is set).
 """
+
 from __future__ import annotations
 
 import os

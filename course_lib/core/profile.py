@@ -8,6 +8,7 @@ settings whatever the device (slow on a CPU, but complete).
 Choose with the environment variable ``COURSE_PROFILE``; without it the profile follows the
 device picked by :func:`course_lib.core.device.get_device`.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,9 @@ class Profile:
     smoke: bool = False
     memory_budget_gb: float | None = None
 
-    def select(self, cpu: Mapping[str, Any], gpu: Mapping[str, Any],
-               smoke: Mapping[str, Any] | None = None) -> SimpleNamespace:
+    def select(
+        self, cpu: Mapping[str, Any], gpu: Mapping[str, Any], smoke: Mapping[str, Any] | None = None
+    ) -> SimpleNamespace:
         """Pick a chapter's knobs for this profile.
 
         Parameters
@@ -76,11 +78,15 @@ class Profile:
         chosen = dict(cpu if self.name == "cpu" else gpu)
         if smoke is not None and set(smoke) - set(chosen):
             unknown = sorted(set(smoke) - set(chosen))
-            raise ValueError(f"smoke knobs {unknown} are not cpu/gpu knobs; smoke only overrides them")
+            raise ValueError(
+                f"smoke knobs {unknown} are not cpu/gpu knobs; smoke only overrides them"
+            )
         if self.smoke:
             if smoke is None:
-                raise ValueError(f"{SMOKE_ENV}=1 but this chapter gives no smoke knobs: add "
-                                 "smoke=dict(...) with toy sizes to profile.select(...)")
+                raise ValueError(
+                    f"{SMOKE_ENV}=1 but this chapter gives no smoke knobs: add "
+                    "smoke=dict(...) with toy sizes to profile.select(...)"
+                )
             chosen.update(smoke)
         return SimpleNamespace(**chosen)
 

@@ -9,6 +9,7 @@ The setup cell starts it, the last cell prints it::
 Timing and memory lines vary between runs; the course's nbval sanitize file
 (``tests/nbval_sanitize.cfg``) replaces them, and nothing else, before outputs are compared.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,16 @@ from course_lib.core.profile import Profile, get_profile
 __all__ = ["RunRecord", "peak_rss_bytes", "RECORD_DIR_ENV", "summarize", "over_budget"]
 
 RECORD_DIR_ENV = "COURSE_RUN_RECORD_DIR"
-_PACKAGES = ("torch", "numpy", "scipy", "nibabel", "nilearn", "scikit-learn", "tensorflow-cpu",
-             "tensorflow")
+_PACKAGES = (
+    "torch",
+    "numpy",
+    "scipy",
+    "nibabel",
+    "nilearn",
+    "scikit-learn",
+    "tensorflow-cpu",
+    "tensorflow",
+)
 
 
 def peak_rss_bytes() -> int:
@@ -102,13 +111,24 @@ class RunRecord:
         written there as ``<chapter>.json`` (atomically), so run times can be collected.
         """
         info = self.summary()
-        lines = [f"Run record: {self.chapter}", f"  {self.profile}", f"  device     : {self.device}"]
+        lines = [
+            f"Run record: {self.chapter}",
+            f"  {self.profile}",
+            f"  device     : {self.device}",
+        ]
         if self.seed is not None:
             lines.append(f"  seed       : {self.seed}")
         lines += [f"  {name:<11}: {version}" for name, version in info["versions"].items()]
         budget = info["time_budget_s"]
-        verdict = "" if budget is None else (
-            " (within budget)" if info["wall_time_s"] <= budget else f" (OVER the {budget:.0f} s budget)")
+        verdict = (
+            ""
+            if budget is None
+            else (
+                " (within budget)"
+                if info["wall_time_s"] <= budget
+                else f" (OVER the {budget:.0f} s budget)"
+            )
+        )
         lines.append(f"  wall time  : {info['wall_time_s']:.1f} s{verdict}")
         lines.append(f"  peak RSS   : {info['peak_rss_bytes'] / 1e9:.2f} GB")
         if "peak_cuda_bytes" in info:
@@ -156,9 +176,13 @@ def summarize(directory: Path, chapters: list[str] | None = None) -> str:
             continue
         budgeted = info.get("time_budget_s") is not None or info.get("memory_budget_gb") is not None
         problems = over_budget(info)
-        status = "" if not budgeted else ("OVER BUDGET: " + "; ".join(problems) if problems else "ok")
-        rows.append(f"{info['chapter']:<40} {info['profile']:<5} {info['wall_time_s']:>8.1f} s "
-                    f"{info['peak_rss_bytes'] / 1e9:>6.2f} GB  {status}")
+        status = (
+            "" if not budgeted else ("OVER BUDGET: " + "; ".join(problems) if problems else "ok")
+        )
+        rows.append(
+            f"{info['chapter']:<40} {info['profile']:<5} {info['wall_time_s']:>8.1f} s "
+            f"{info['peak_rss_bytes'] / 1e9:>6.2f} GB  {status}"
+        )
     if not rows:
         return f"no run records in {directory}"
     header = f"{'chapter':<40} {'prof.':<5} {'wall time':>10} {'peak RSS':>9}"

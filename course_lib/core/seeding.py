@@ -1,4 +1,5 @@
 """Make a run repeatable: one seed for Python, NumPy, PyTorch and (if loaded) TensorFlow."""
+
 from __future__ import annotations
 
 import os

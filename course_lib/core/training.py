@@ -9,6 +9,7 @@ the notebook shows the model and the data, not the bookkeeping. The loop is plai
             optimizer.zero_grad(); loss.backward(); optimizer.step()
         evaluate on val_loader
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -69,7 +70,9 @@ def move_batch(batch: Any, device: torch.device) -> tuple[torch.Tensor, torch.Te
             f"got {type(batch).__name__}"
         )
     non_blocking = device.type == "cuda"
-    return inputs.to(device, non_blocking=non_blocking), targets.to(device, non_blocking=non_blocking)
+    return inputs.to(device, non_blocking=non_blocking), targets.to(
+        device, non_blocking=non_blocking
+    )
 
 
 def _autocast(device: torch.device, enabled: bool):

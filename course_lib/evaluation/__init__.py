@@ -8,6 +8,7 @@
 * ``statistics``: paired differences with their uncertainty over seeds and subjects, the
   convention every chapter uses to report a comparison.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(

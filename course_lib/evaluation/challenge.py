@@ -31,6 +31,7 @@ References
    visualizing challenge results", Scientific Reports 11:2369, 2021.
    doi:10.1038/s41598-021-82017-6
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -43,8 +44,14 @@ from scipy import ndimage
 from scipy.stats import rankdata
 
 __all__ = [
-    "SCHEMES", "score_matrix", "rank_methods", "Leaderboard", "leaderboard",
-    "BootstrapRanking", "bootstrap_ranking", "threshold_lesions",
+    "SCHEMES",
+    "score_matrix",
+    "rank_methods",
+    "Leaderboard",
+    "leaderboard",
+    "BootstrapRanking",
+    "bootstrap_ranking",
+    "threshold_lesions",
 ]
 
 Scheme = Literal["aggregate-then-rank", "rank-then-aggregate"]
@@ -52,8 +59,9 @@ Scheme = Literal["aggregate-then-rank", "rank-then-aggregate"]
 SCHEMES: tuple[str, ...] = ("aggregate-then-rank", "rank-then-aggregate")
 
 
-def score_matrix(scores: Any, methods: Sequence[str] | None = None
-                 ) -> tuple[NDArray[np.float64], list[str]]:
+def score_matrix(
+    scores: Any, methods: Sequence[str] | None = None
+) -> tuple[NDArray[np.float64], list[str]]:
     """Return ``(matrix (n_methods, n_cases) float64, method names)``.
 
     Parameters
@@ -102,8 +110,9 @@ def _check_scheme(scheme: str) -> None:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
 
 
-def rank_methods(scores: Any, higher_is_better: bool = True,
-                 scheme: Scheme = "aggregate-then-rank") -> NDArray[np.float64]:
+def rank_methods(
+    scores: Any, higher_is_better: bool = True, scheme: Scheme = "aggregate-then-rank"
+) -> NDArray[np.float64]:
     """Rank methods (1 = best; tied methods share the average rank).
 
     Parameters
@@ -167,17 +176,24 @@ class Leaderboard:
     def format(self, digits: int = 3) -> str:
         """The table as fixed-width text (rank, method, mean (std), mean per-case rank)."""
         width = max(len("method"), *(len(m) for m in self.methods))
-        lines = [f"rank  {'method':<{width}}  {self.metric + ' mean (std)':>20}  mean case rank",
-                 "-" * (width + 44)]
-        for r, m, mu, sd, cr in zip(self.ranks, self.methods, self.mean, self.std,
-                                    self.mean_case_rank):
+        lines = [
+            f"rank  {'method':<{width}}  {self.metric + ' mean (std)':>20}  mean case rank",
+            "-" * (width + 44),
+        ]
+        for r, m, mu, sd, cr in zip(
+            self.ranks, self.methods, self.mean, self.std, self.mean_case_rank
+        ):
             value = f"{mu:.{digits}f} ({sd:.{digits}f})"
             lines.append(f"{r:>4g}  {m:<{width}}  {value:>20}  {cr:>14.2f}")
         return "\n".join(lines)
 
 
-def leaderboard(scores: Any, metric: str = "score", higher_is_better: bool = True,
-                scheme: Scheme = "aggregate-then-rank") -> Leaderboard:
+def leaderboard(
+    scores: Any,
+    metric: str = "score",
+    higher_is_better: bool = True,
+    scheme: Scheme = "aggregate-then-rank",
+) -> Leaderboard:
     """Build a leaderboard from per-case scores.
 
     Parameters
@@ -202,9 +218,13 @@ def leaderboard(scores: Any, metric: str = "score", higher_is_better: bool = Tru
     std = matrix.std(axis=1, ddof=1) if matrix.shape[1] > 1 else np.full(len(names), np.nan)
     order = np.argsort(ranks, kind="stable")
     return Leaderboard(
-        methods=tuple(names[i] for i in order), ranks=ranks[order],
-        mean=matrix.mean(axis=1)[order], std=std[order], mean_case_rank=case_ranks[order],
-        metric=metric, scheme=scheme,
+        methods=tuple(names[i] for i in order),
+        ranks=ranks[order],
+        mean=matrix.mean(axis=1)[order],
+        std=std[order],
+        mean_case_rank=case_ranks[order],
+        metric=metric,
+        scheme=scheme,
     )
 
 
@@ -254,9 +274,13 @@ def _kendall_tau_b(ranks: np.ndarray, reference: np.ndarray) -> np.ndarray:
         return concordance / np.sqrt(n_a * n_b)
 
 
-def bootstrap_ranking(scores: Any, n_bootstrap: int = 1000, seed: int = 0,
-                      higher_is_better: bool = True,
-                      scheme: Scheme = "aggregate-then-rank") -> BootstrapRanking:
+def bootstrap_ranking(
+    scores: Any,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    higher_is_better: bool = True,
+    scheme: Scheme = "aggregate-then-rank",
+) -> BootstrapRanking:
     """How stable is a ranking? Re-rank on cases drawn with replacement.
 
     Each resample draws ``n_cases`` case indices uniformly with replacement
@@ -279,7 +303,11 @@ def bootstrap_ranking(scores: Any, n_bootstrap: int = 1000, seed: int = 0,
     BootstrapRanking
     """
     _check_scheme(scheme)
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 1:
+    if (
+        isinstance(n_bootstrap, bool)
+        or not isinstance(n_bootstrap, (int, np.integer))
+        or n_bootstrap < 1
+    ):
         raise ValueError(f"n_bootstrap must be a positive integer, got {n_bootstrap!r}")
     matrix, names = score_matrix(scores)
     n_methods, n_cases = matrix.shape
@@ -288,23 +316,29 @@ def bootstrap_ranking(scores: Any, n_bootstrap: int = 1000, seed: int = 0,
     index = np.random.default_rng(seed).integers(0, n_cases, size=(int(n_bootstrap), n_cases))
     signed = -matrix if higher_is_better else matrix
     per_case = signed if scheme == "aggregate-then-rank" else rankdata(signed, axis=0)
-    aggregated = per_case[:, index].mean(axis=2)          # (M, B)
-    ranks = rankdata(aggregated, axis=0).T                 # (B, M)
+    aggregated = per_case[:, index].mean(axis=2)  # (M, B)
+    ranks = rankdata(aggregated, axis=0).T  # (B, M)
     best = ranks == ranks.min(axis=1, keepdims=True)
     winner_frequency = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
     floor = np.clip(np.floor(ranks).astype(int) - 1, 0, n_methods - 1)
-    rank_frequency = np.stack([np.bincount(floor[:, m], minlength=n_methods)
-                               for m in range(n_methods)]) / float(n_bootstrap)
+    rank_frequency = np.stack(
+        [np.bincount(floor[:, m], minlength=n_methods) for m in range(n_methods)]
+    ) / float(n_bootstrap)
     return BootstrapRanking(
-        methods=tuple(names), full_ranks=full, winner=names[winner_index], ranks=ranks,
+        methods=tuple(names),
+        full_ranks=full,
+        winner=names[winner_index],
+        ranks=ranks,
         winner_frequency=winner_frequency,
         winner_change_rate=float(1.0 - winner_frequency[winner_index]),
-        rank_frequency=rank_frequency, kendall_tau=_kendall_tau_b(ranks, full),
+        rank_frequency=rank_frequency,
+        kendall_tau=_kendall_tau_b(ranks, full),
     )
 
 
-def threshold_lesions(image: Any, brain_mask: Any, z: float = 3.0, min_voxels: int = 1,
-                      dilation: int = 0) -> NDArray[np.bool_]:
+def threshold_lesions(
+    image: Any, brain_mask: Any, z: float = 3.0, min_voxels: int = 1, dilation: int = 0
+) -> NDArray[np.bool_]:
     """Hyperintense-lesion baseline: z-score inside the brain, threshold, clean up.
 
     ``mask = (image - mean) / std > z`` with the mean and standard deviation of the

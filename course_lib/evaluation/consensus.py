@@ -53,6 +53,7 @@ References
    image segmentation," IEEE Transactions on Medical Imaging 23(7):903-921,
    2004. doi:10.1109/TMI.2004.828354
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -164,7 +165,6 @@ def majority_vote(
     return above | tie if ties == "foreground" else above
 
 
-
 _EPS = 1e-12  # keeps log(p), log(1 - p) finite when a rater is perfect
 
 
@@ -238,9 +238,7 @@ def _check_prior(prior: Any, spatial_shape: tuple[int, ...]) -> float | np.ndarr
     return g
 
 
-def staple(
-    masks: Any, max_iter: int = 100, tol: float = 1e-7, prior: Any = None
-) -> StapleResult:
+def staple(masks: Any, max_iter: int = 100, tol: float = 1e-7, prior: Any = None) -> StapleResult:
     """Estimate a consensus segmentation and each rater's performance (STAPLE).
 
     Parameters
@@ -279,7 +277,7 @@ def staple(
     k, spatial = d.shape[0], d.shape[1:]
     flat = d.reshape(k, -1)
     patterns, inverse, counts = _patterns(flat)
-    w_pat = patterns.mean(axis=1)                       # initial W: vote fraction
+    w_pat = patterns.mean(axis=1)  # initial W: vote fraction
     g = _check_prior(prior, spatial)
     if g is None:
         g = float(np.dot(counts, w_pat) / counts.sum())
@@ -290,7 +288,7 @@ def staple(
         fg = np.bincount(inverse, weights=w_vox, minlength=counts.size)
     else:
         log_prior_odds = float(logit(g)) if 0.0 < g < 1.0 else (-np.inf if g == 0 else np.inf)
-        fg = counts * w_pat                             # sum of W over each pattern
+        fg = counts * w_pat  # sum of W over each pattern
     p = q = np.full(k, np.nan)
     converged, iteration = False, 0
     for iteration in range(1, max_iter + 1):
@@ -301,8 +299,9 @@ def staple(
         q_new = (1.0 - patterns).T @ bg / sum_bg if sum_bg > 0 else np.ones(k)
         # E-step: log-likelihood ratio of foreground vs background per pattern.
         pc, qc = np.clip(p_new, _EPS, 1 - _EPS), np.clip(q_new, _EPS, 1 - _EPS)
-        llr = (patterns @ (np.log(pc) - np.log1p(-qc))
-               + (1.0 - patterns) @ (np.log1p(-pc) - np.log(qc)))
+        llr = patterns @ (np.log(pc) - np.log1p(-qc)) + (1.0 - patterns) @ (
+            np.log1p(-pc) - np.log(qc)
+        )
         if spatial_prior:
             w_vox = expit(llr[inverse] + log_prior_odds)
             fg = np.bincount(inverse, weights=w_vox, minlength=counts.size)

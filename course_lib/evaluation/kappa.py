@@ -29,6 +29,7 @@ References
 .. [3] F. Ciompi et al., "Towards automatic pulmonary nodule management in lung cancer
    screening with deep learning", Scientific Reports 7:46479, 2017. doi:10.1038/srep46479
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,8 +43,9 @@ __all__ = ["cohen_kappa", "fleiss_kappa", "pairwise_cohen_kappa"]
 def _labels(values: Any, name: str) -> NDArray:
     array = np.asarray(values)
     if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of category labels, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of category labels, got shape {array.shape}"
+        )
     return array
 
 
@@ -112,15 +114,16 @@ def fleiss_kappa(ratings: Any) -> float:
     """
     table = np.asarray(ratings)
     if table.ndim != 2 or table.shape[0] < 1 or table.shape[1] < 2:
-        raise ValueError(f"ratings must be (n_items >= 1, n_observers >= 2), got shape "
-                         f"{table.shape}")
+        raise ValueError(
+            f"ratings must be (n_items >= 1, n_observers >= 2), got shape {table.shape}"
+        )
     n_observers = table.shape[1]
     categories = np.unique(table)
     counts = np.stack([(table == c).sum(axis=1) for c in categories], axis=1)  # (items, cats)
     agreeing_pairs = (counts * (counts - 1)).sum(axis=1) / (n_observers * (n_observers - 1))
     p_observed = float(agreeing_pairs.mean())
     shares = counts.sum(axis=0) / counts.sum()
-    p_chance = float(np.sum(shares ** 2))
+    p_chance = float(np.sum(shares**2))
     if np.isclose(p_chance, 1.0):
         return float("nan")
     return (p_observed - p_chance) / (1.0 - p_chance)

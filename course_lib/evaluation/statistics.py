@@ -16,6 +16,7 @@ The course's convention, stated once:
 >>> print(paired_difference(a, b))
 +0.020 (95 % CI [+0.020, +0.020] over 3 subjects; sd over 2 seeds 0.000; A better in 6/6 pairs)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,10 @@ class PairedDifference:
     def format(self, digits: int = 3) -> str:
         """One line, e.g. ``+0.020 (95 % CI [+0.010, +0.030] over 6 subjects; ...)``."""
         f = f"+.{digits}f"
-        text = (f"{self.mean:{f}} (95 % CI [{self.ci_low:{f}}, {self.ci_high:{f}}] over "
-                f"{self.n} {self.unit}")
+        text = (
+            f"{self.mean:{f}} (95 % CI [{self.ci_low:{f}}, {self.ci_high:{f}}] over "
+            f"{self.n} {self.unit}"
+        )
         if self.unit == "subjects" and self.n_seeds > 1:
             text += f"; sd over {self.n_seeds} seeds {self.seed_sd:.{digits}f}"
         return text + f"; A better in {self.wins}/{self.n_pairs} pairs)"
@@ -78,13 +81,16 @@ class PairedDifference:
 def _as_table(values: Any, name: str) -> np.ndarray:
     table = np.asarray(values, dtype=float)
     if table.ndim == 1:
-        table = table[None, :]            # one seed, several subjects
+        table = table[None, :]  # one seed, several subjects
     if table.ndim != 2 or table.size == 0:
-        raise ValueError(f"{name} must be (subjects,) or (seeds, subjects), got shape "
-                         f"{np.shape(values)}")
+        raise ValueError(
+            f"{name} must be (subjects,) or (seeds, subjects), got shape {np.shape(values)}"
+        )
     if not np.all(np.isfinite(table)):
-        raise ValueError(f"{name} has non-finite values; decide how to score them first "
-                         "(see course_lib.metrics conventions)")
+        raise ValueError(
+            f"{name} has non-finite values; decide how to score them first "
+            "(see course_lib.metrics conventions)"
+        )
     return table
 
 
@@ -119,9 +125,18 @@ def paired_difference(a: Any, b: Any, confidence: float = 0.95) -> PairedDiffere
     else:
         half, p = float("nan"), float("nan")
     seed_sd = float(d.mean(axis=1).std(ddof=1)) if n_seeds > 1 else float("nan")
-    return PairedDifference(mean=mean, ci_low=mean - half, ci_high=mean + half, n=n, unit=unit,
-                            seed_sd=seed_sd, n_seeds=n_seeds, wins=int((d > 0).sum()),
-                            n_pairs=int(d.size), p_value=p)
+    return PairedDifference(
+        mean=mean,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        n=n,
+        unit=unit,
+        seed_sd=seed_sd,
+        n_seeds=n_seeds,
+        wins=int((d > 0).sum()),
+        n_pairs=int(d.size),
+        p_value=p,
+    )
 
 
 def mean_sd(values: Any, digits: int = 3) -> str:

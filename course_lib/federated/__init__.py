@@ -17,15 +17,16 @@ References
 McMahan et al. (2017), AISTATS, arXiv:1602.05629; Li et al. (2020), MLSys,
 arXiv:1812.06127.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['client', 'client_update', 'comparison', 'experiment', 'fedavg', 'server'],
+    submodules=["client", "client_update", "comparison", "experiment", "fedavg", "server"],
     names={
-        'client': ['Client'],
-        'client_update': ['ClientUpdate', 'UpdateRejected'],
-        'fedavg': ['run_fedavg'],
-        'server': ['FedAvgServer'],
+        "client": ["Client"],
+        "client_update": ["ClientUpdate", "UpdateRejected"],
+        "fedavg": ["run_fedavg"],
+        "server": ["FedAvgServer"],
     },
 )

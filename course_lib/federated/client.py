@@ -13,6 +13,7 @@ from decentralized data. AISTATS. arXiv:1602.05629
 Li, T., Sahu, A. K., Zaheer, M., Sanjabi, M., Talwalkar, A. & Smith, V. (2020).
 Federated optimization in heterogeneous networks. MLSys. arXiv:1812.06127
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,8 @@ import torch
 from torch import nn
 
 from course_lib.core.device import get_device
-from course_lib.federated.client_update import ClientUpdate
 from course_lib.core.training import move_batch
+from course_lib.federated.client_update import ClientUpdate
 
 __all__ = ["Client"]
 
@@ -57,10 +58,21 @@ class Client:
         Label for progress and history (e.g. the scanner).
     """
 
-    def __init__(self, model_fn: Callable[[], nn.Module], loader, *, local_epochs: int = 1,
-                 lr: float = 0.01, mu: float = 0.0, loss_fn: Callable | None = None,
-                 momentum: float = 0.0, weight_decay: float = 0.0, n_samples: int | None = None,
-                 device: torch.device | str | None = None, name: str = "") -> None:
+    def __init__(
+        self,
+        model_fn: Callable[[], nn.Module],
+        loader,
+        *,
+        local_epochs: int = 1,
+        lr: float = 0.01,
+        mu: float = 0.0,
+        loss_fn: Callable | None = None,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        n_samples: int | None = None,
+        device: torch.device | str | None = None,
+        name: str = "",
+    ) -> None:
         if local_epochs < 1:
             raise ValueError(f"local_epochs must be >= 1, got {local_epochs}")
         if lr <= 0:
@@ -77,8 +89,9 @@ class Client:
             try:
                 n_samples = len(loader.dataset)
             except (AttributeError, TypeError) as error:
-                raise ValueError("cannot infer n_samples from the loader; pass n_samples=") \
-                    from error
+                raise ValueError(
+                    "cannot infer n_samples from the loader; pass n_samples="
+                ) from error
         self.n_samples = int(n_samples)
         self.name = name
         self.last_loss = math.nan  # mean local training loss of the last round (stays here)
@@ -99,8 +112,12 @@ class Client:
         self.model.load_state_dict(global_state)
         self.model.train()
         anchor = [p.detach().clone() for p in self.model.parameters()]
-        optimizer = torch.optim.SGD(self.model.parameters(), lr=self.lr,
-                                    momentum=self.momentum, weight_decay=self.weight_decay)
+        optimizer = torch.optim.SGD(
+            self.model.parameters(),
+            lr=self.lr,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+        )
         total, count = 0.0, 0
         for _ in range(self.local_epochs):
             for batch in self.loader:
@@ -109,8 +126,9 @@ class Client:
                 loss = self.loss_fn(self.model(inputs), targets)
                 objective = loss
                 if self.mu > 0:
-                    drift = sum(((p - a) ** 2).sum()
-                                for p, a in zip(self.model.parameters(), anchor))
+                    drift = sum(
+                        ((p - a) ** 2).sum() for p, a in zip(self.model.parameters(), anchor)
+                    )
                     objective = loss + 0.5 * self.mu * drift
                 objective.backward()
                 optimizer.step()

@@ -8,6 +8,7 @@ numpy array, a nested dict) at construction. The server then checks the names an
 shapes against the global model (:class:`course_lib.federated.FedAvgServer`), so a
 tensor of images cannot travel as an extra key or in place of a parameter.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,7 +50,8 @@ class ClientUpdate:
         if not isinstance(self.state, Mapping):
             raise UpdateRejected(
                 f"ClientUpdate.state must be a mapping of parameter names to tensors, got "
-                f"{type(self.state).__name__}; send model.state_dict(), never data")
+                f"{type(self.state).__name__}; send model.state_dict(), never data"
+            )
         clean = {}
         for name, value in self.state.items():
             if not isinstance(name, str):
@@ -57,13 +59,18 @@ class ClientUpdate:
             if not isinstance(value, torch.Tensor):
                 raise UpdateRejected(
                     f"state[{name!r}] must be a torch.Tensor, got {type(value).__name__}; "
-                    "only parameter tensors may leave a site")
+                    "only parameter tensors may leave a site"
+                )
             clean[name] = value.detach().to("cpu", copy=True)
         object.__setattr__(self, "state", MappingProxyType(clean))
-        if isinstance(self.n_samples, bool) or not isinstance(self.n_samples, int) \
-                or self.n_samples <= 0:
-            raise UpdateRejected(f"n_samples must be a positive int (local example count), "
-                                 f"got {self.n_samples!r}")
+        if (
+            isinstance(self.n_samples, bool)
+            or not isinstance(self.n_samples, int)
+            or self.n_samples <= 0
+        ):
+            raise UpdateRejected(
+                f"n_samples must be a positive int (local example count), got {self.n_samples!r}"
+            )
 
     @classmethod
     def from_model(cls, model: torch.nn.Module, n_samples: int) -> "ClientUpdate":

@@ -30,6 +30,7 @@ Sheller, M. J. et al. (2020). Federated learning in medicine: facilitating
 multi-institutional collaborations without sharing patient data. Sci Rep 10, 12598.
 doi:10.1038/s41598-020-69250-1
 """
+
 from __future__ import annotations
 
 import copy
@@ -41,12 +42,23 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.federated.experiment import (CenterVoxels, VoxelBatches, dice_by_subject,
-                                             make_clients)
+from course_lib.federated.experiment import (
+    CenterVoxels,
+    VoxelBatches,
+    dice_by_subject,
+    make_clients,
+)
 from course_lib.federated.fedavg import run_fedavg
 
-__all__ = ["TrainedModel", "check_learning_rate", "choose_check", "dice_table", "train_fedavg",
-           "train_pooled", "validation_dice"]
+__all__ = [
+    "TrainedModel",
+    "check_learning_rate",
+    "choose_check",
+    "dice_table",
+    "train_fedavg",
+    "train_pooled",
+    "validation_dice",
+]
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,9 @@ def validation_dice(model: nn.Module, val_sets: Mapping[str, CenterVoxels]) -> f
     """Mean per-subject lesion Dice over every validation subject of ``val_sets``."""
     if not val_sets:
         raise ValueError("val_sets is empty: a setting must hold at least one validation subject")
-    return float(np.mean(np.concatenate([dice_by_subject(model, data)
-                                         for data in val_sets.values()])))
+    return float(
+        np.mean(np.concatenate([dice_by_subject(model, data) for data in val_sets.values()]))
+    )
 
 
 def dice_table(model: nn.Module, test_sets: Mapping[str, CenterVoxels]) -> np.ndarray:
@@ -151,12 +164,23 @@ def _check_common(checks: int, select: str, tolerance: float) -> None:
         raise ValueError(f"tolerance must be >= 0 (Dice), got {tolerance}")
 
 
-def train_pooled(model_fn: Callable[[], nn.Module], data: CenterVoxels,
-                 val_sets: Mapping[str, CenterVoxels], *, checks: int, epochs_per_check: int,
-                 lr: float, batch_size: int, loss_fn: Callable, seed: int = 0,
-                 momentum: float = 0.9, select: str = "validation", tolerance: float = 0.0,
-                 schedule: str = "constant",
-                 device: torch.device | str = "cpu") -> TrainedModel:
+def train_pooled(
+    model_fn: Callable[[], nn.Module],
+    data: CenterVoxels,
+    val_sets: Mapping[str, CenterVoxels],
+    *,
+    checks: int,
+    epochs_per_check: int,
+    lr: float,
+    batch_size: int,
+    loss_fn: Callable,
+    seed: int = 0,
+    momentum: float = 0.9,
+    select: str = "validation",
+    tolerance: float = 0.0,
+    schedule: str = "constant",
+    device: torch.device | str = "cpu",
+) -> TrainedModel:
     """Ordinary training on one site's voxels (centralised = all centers' voxels pooled).
 
     Parameters
@@ -211,12 +235,24 @@ def train_pooled(model_fn: Callable[[], nn.Module], data: CenterVoxels,
     return keep.finish(model, select, tolerance)
 
 
-def train_fedavg(model_fn: Callable[[], nn.Module], train_sets: Mapping[str, CenterVoxels],
-                 val_sets: Mapping[str, CenterVoxels], *, rounds: int, local_epochs: int,
-                 lr: float, batch_size: int, loss_fn: Callable, seed: int = 0,
-                 momentum: float = 0.9, mu: float = 0.0, select: str = "validation",
-                 tolerance: float = 0.0, schedule: str = "constant",
-                 device: torch.device | str = "cpu") -> TrainedModel:
+def train_fedavg(
+    model_fn: Callable[[], nn.Module],
+    train_sets: Mapping[str, CenterVoxels],
+    val_sets: Mapping[str, CenterVoxels],
+    *,
+    rounds: int,
+    local_epochs: int,
+    lr: float,
+    batch_size: int,
+    loss_fn: Callable,
+    seed: int = 0,
+    momentum: float = 0.9,
+    mu: float = 0.0,
+    select: str = "validation",
+    tolerance: float = 0.0,
+    schedule: str = "constant",
+    device: torch.device | str = "cpu",
+) -> TrainedModel:
     """FedAvg (FedProx with ``mu > 0``) over one client per center, checkpoint chosen on validation.
 
     Each round every client trains ``local_epochs`` epochs from the global weights and
@@ -234,11 +270,25 @@ def train_fedavg(model_fn: Callable[[], nn.Module], train_sets: Mapping[str, Cen
     _check_common(rounds, select, tolerance)
     torch.manual_seed(seed)
     global_model = model_fn().to(device)
-    clients = make_clients(model_fn, train_sets, batch_size=batch_size,
-                           local_epochs=local_epochs, lr=lr, seed=seed, mu=mu,
-                           momentum=momentum, loss_fn=loss_fn, device=device)
+    clients = make_clients(
+        model_fn,
+        train_sets,
+        batch_size=batch_size,
+        local_epochs=local_epochs,
+        lr=lr,
+        seed=seed,
+        mu=mu,
+        momentum=momentum,
+        loss_fn=loss_fn,
+        device=device,
+    )
     check_learning_rate(lr, 1, rounds, schedule)  # validates the schedule's name
     keep = _KeepCheckpoints(val_sets)
-    run_fedavg(clients, global_model, rounds, evaluate_fn=keep,
-               lr_schedule=lambda round_: check_learning_rate(lr, round_, rounds, schedule))
+    run_fedavg(
+        clients,
+        global_model,
+        rounds,
+        evaluate_fn=keep,
+        lr_schedule=lambda round_: check_learning_rate(lr, round_, rounds, schedule),
+    )
     return keep.finish(global_model, select, tolerance)

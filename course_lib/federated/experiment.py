@@ -19,6 +19,7 @@ Conventions: subjects' arrays are indexed ``(X, Y, Z)`` on the ICBM152 grid (RAS
 world axes, mm); the box is given in world millimetres and the smoothing scales in
 mm, so the same settings work at 1 mm and 2 mm.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,9 +35,19 @@ from course_lib.federated import Client
 from course_lib.metrics import dice
 from course_lib.simulation.datasets import normalize_subject
 
-__all__ = ["LESION_BOX_MM", "CenterVoxels", "VoxelBatches", "box_mask", "feature_names",
-           "voxel_features", "training_voxels", "evaluation_voxels", "pool_voxels",
-           "dice_by_subject", "make_clients"]
+__all__ = [
+    "LESION_BOX_MM",
+    "CenterVoxels",
+    "VoxelBatches",
+    "box_mask",
+    "feature_names",
+    "voxel_features",
+    "training_voxels",
+    "evaluation_voxels",
+    "pool_voxels",
+    "dice_by_subject",
+    "make_clients",
+]
 
 #: World box (RAS, mm) around the simulated lesions, ``axis -> (start, stop)``: voxel
 #: centres with ``start <= coordinate < stop`` belong to the region (at 2 mm: 64 x 80 x
@@ -83,8 +94,9 @@ class VoxelBatches:
     number of voxels, as :class:`course_lib.federated.Client` expects.
     """
 
-    def __init__(self, data: CenterVoxels, batch_size: int,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self, data: CenterVoxels, batch_size: int, generator: torch.Generator | None = None
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if len(data) == 0:
@@ -98,12 +110,15 @@ class VoxelBatches:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         order = torch.randperm(len(self.dataset), generator=self.generator)
         for start in range(0, len(order), self.batch_size):
-            chosen = order[start:start + self.batch_size]
+            chosen = order[start : start + self.batch_size]
             yield self.dataset.features[chosen], self.dataset.labels[chosen]
 
 
-def box_mask(affine: np.ndarray, shape: Sequence[int],
-             box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM) -> np.ndarray:
+def box_mask(
+    affine: np.ndarray,
+    shape: Sequence[int],
+    box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM,
+) -> np.ndarray:
     """Boolean ``(X, Y, Z)`` mask of the voxels whose centres lie inside a world box.
 
     Parameters
@@ -134,15 +149,22 @@ def _window(scale_mm: float, spacing: float) -> int:
     return size if size % 2 else size + 1
 
 
-def feature_names(contrasts: Sequence[str] = ("T1w", "FLAIR"),
-                  smoothing_mm: Sequence[float] = (6.0, 14.0)) -> list[str]:
+def feature_names(
+    contrasts: Sequence[str] = ("T1w", "FLAIR"), smoothing_mm: Sequence[float] = (6.0, 14.0)
+) -> list[str]:
     """Column names of :func:`voxel_features`: per contrast, the voxel then each local mean."""
-    return [name for contrast in contrasts
-            for name in [contrast] + [f"{contrast} mean {s:g} mm" for s in smoothing_mm]]
+    return [
+        name
+        for contrast in contrasts
+        for name in [contrast] + [f"{contrast} mean {s:g} mm" for s in smoothing_mm]
+    ]
 
 
-def voxel_features(subject, contrasts: Sequence[str] = ("T1w", "FLAIR"),
-                   smoothing_mm: Sequence[float] = (6.0, 14.0)) -> np.ndarray:
+def voxel_features(
+    subject,
+    contrasts: Sequence[str] = ("T1w", "FLAIR"),
+    smoothing_mm: Sequence[float] = (6.0, 14.0),
+) -> np.ndarray:
     """Per-voxel features ``(F, X, Y, Z)`` float32 of one subject.
 
     For each contrast: its intensity z-scored inside the subject's brain mask, then
@@ -154,25 +176,34 @@ def voxel_features(subject, contrasts: Sequence[str] = ("T1w", "FLAIR"),
     out = []
     for volume in volumes:
         out.append(volume)
-        out += [ndimage.uniform_filter(volume, _window(s, spacing), mode="nearest")
-                for s in smoothing_mm]
+        out += [
+            ndimage.uniform_filter(volume, _window(s, spacing), mode="nearest")
+            for s in smoothing_mm
+        ]
     return np.stack(out).astype(np.float32, copy=False)
 
 
 def _region(subject, box_mm) -> np.ndarray:
-    return np.asarray(subject.brain_mask, dtype=bool) & box_mask(subject.affine, subject.shape,
-                                                                  box_mm)
+    return np.asarray(subject.brain_mask, dtype=bool) & box_mask(
+        subject.affine, subject.shape, box_mm
+    )
 
 
 def _center_name(subjects, center):
     return center if center is not None else "+".join(sorted({s.center for s in subjects}))
 
 
-def training_voxels(subjects: Sequence, *, n_background: int, border_width: int = 1,
-                    seed: int = 0, contrasts: Sequence[str] = ("T1w", "FLAIR"),
-                    smoothing_mm: Sequence[float] = (6.0, 14.0),
-                    box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM,
-                    center: str | None = None) -> CenterVoxels:
+def training_voxels(
+    subjects: Sequence,
+    *,
+    n_background: int,
+    border_width: int = 1,
+    seed: int = 0,
+    contrasts: Sequence[str] = ("T1w", "FLAIR"),
+    smoothing_mm: Sequence[float] = (6.0, 14.0),
+    box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM,
+    center: str | None = None,
+) -> CenterVoxels:
     """Lesion voxels, the voxels bordering them, and random other brain voxels of the region.
 
     The border (non-lesion voxels within ``border_width`` voxels of a lesion, 6-connected
@@ -229,16 +260,21 @@ def training_voxels(subjects: Sequence, *, n_background: int, border_width: int 
         features.append(volume.reshape(volume.shape[0], -1)[:, chosen].T)
         labels.append(np.concatenate([np.ones(positives.size), np.zeros(rim.size + others.size)]))
         owner.append(np.full(chosen.size, k))
-    return CenterVoxels(torch.from_numpy(np.ascontiguousarray(np.concatenate(features))),
-                        torch.from_numpy(np.concatenate(labels).astype(np.int64)),
-                        torch.from_numpy(np.concatenate(owner).astype(np.int64)),
-                        _center_name(subjects, center))
+    return CenterVoxels(
+        torch.from_numpy(np.ascontiguousarray(np.concatenate(features))),
+        torch.from_numpy(np.concatenate(labels).astype(np.int64)),
+        torch.from_numpy(np.concatenate(owner).astype(np.int64)),
+        _center_name(subjects, center),
+    )
 
 
-def evaluation_voxels(subjects: Sequence, contrasts: Sequence[str] = ("T1w", "FLAIR"),
-                      smoothing_mm: Sequence[float] = (6.0, 14.0),
-                      box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM,
-                      center: str | None = None) -> CenterVoxels:
+def evaluation_voxels(
+    subjects: Sequence,
+    contrasts: Sequence[str] = ("T1w", "FLAIR"),
+    smoothing_mm: Sequence[float] = (6.0, 14.0),
+    box_mm: Mapping[str, tuple[float, float]] = LESION_BOX_MM,
+    center: str | None = None,
+) -> CenterVoxels:
     """Every brain voxel of the region of each subject (to compute 3-D Dice).
 
     Same arguments as :func:`training_voxels` (without sampling).
@@ -252,10 +288,12 @@ def evaluation_voxels(subjects: Sequence, contrasts: Sequence[str] = ("T1w", "FL
         features.append(voxel_features(subject, contrasts, smoothing_mm)[:, region].T)
         labels.append(np.asarray(subject.lesion_mask, dtype=bool)[region])
         owner.append(np.full(int(region.sum()), k))
-    return CenterVoxels(torch.from_numpy(np.ascontiguousarray(np.concatenate(features))),
-                        torch.from_numpy(np.concatenate(labels).astype(np.int64)),
-                        torch.from_numpy(np.concatenate(owner).astype(np.int64)),
-                        _center_name(subjects, center))
+    return CenterVoxels(
+        torch.from_numpy(np.ascontiguousarray(np.concatenate(features))),
+        torch.from_numpy(np.concatenate(labels).astype(np.int64)),
+        torch.from_numpy(np.concatenate(owner).astype(np.int64)),
+        _center_name(subjects, center),
+    )
 
 
 def pool_voxels(parts: Sequence[CenterVoxels], name: str = "pooled") -> CenterVoxels:
@@ -264,13 +302,18 @@ def pool_voxels(parts: Sequence[CenterVoxels], name: str = "pooled") -> CenterVo
     if not parts:
         raise ValueError("parts is empty: pass at least one CenterVoxels")
     offsets = np.cumsum([0] + [int(p.subject.max()) + 1 for p in parts[:-1]])
-    return CenterVoxels(torch.cat([p.features for p in parts]), torch.cat([p.labels for p in parts]),
-                        torch.cat([p.subject + int(o) for p, o in zip(parts, offsets)]), name)
+    return CenterVoxels(
+        torch.cat([p.features for p in parts]),
+        torch.cat([p.labels for p in parts]),
+        torch.cat([p.subject + int(o) for p, o in zip(parts, offsets)]),
+        name,
+    )
 
 
 @torch.no_grad()
-def dice_by_subject(model: nn.Module, data: CenterVoxels, *,
-                    batch_size: int = 1 << 16) -> np.ndarray:
+def dice_by_subject(
+    model: nn.Module, data: CenterVoxels, *, batch_size: int = 1 << 16
+) -> np.ndarray:
     """Lesion Dice of each subject (arg-max of the model's 2-class logits, in the region).
 
     Returns
@@ -281,17 +324,35 @@ def dice_by_subject(model: nn.Module, data: CenterVoxels, *,
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    predicted = torch.cat([model(data.features[i:i + batch_size].to(device)).argmax(dim=1).cpu()
-                           for i in range(0, len(data), batch_size)])
+    predicted = torch.cat(
+        [
+            model(data.features[i : i + batch_size].to(device)).argmax(dim=1).cpu()
+            for i in range(0, len(data), batch_size)
+        ]
+    )
     model.train(was_training)
-    return np.asarray([dice(predicted[data.subject == k], data.labels[data.subject == k])
-                       for k in torch.unique(data.subject).tolist()], dtype=float)
+    return np.asarray(
+        [
+            dice(predicted[data.subject == k], data.labels[data.subject == k])
+            for k in torch.unique(data.subject).tolist()
+        ],
+        dtype=float,
+    )
 
 
-def make_clients(model_fn: Callable[[], nn.Module], train_sets: Mapping[str, CenterVoxels], *,
-                 batch_size: int, local_epochs: int, lr: float, seed: int = 0,
-                 mu: float = 0.0, momentum: float = 0.0, loss_fn: Callable | None = None,
-                 device: torch.device | str | None = None) -> list[Client]:
+def make_clients(
+    model_fn: Callable[[], nn.Module],
+    train_sets: Mapping[str, CenterVoxels],
+    *,
+    batch_size: int,
+    local_epochs: int,
+    lr: float,
+    seed: int = 0,
+    mu: float = 0.0,
+    momentum: float = 0.0,
+    loss_fn: Callable | None = None,
+    device: torch.device | str | None = None,
+) -> list[Client]:
     """One federated :class:`~course_lib.federated.Client` per center.
 
     Each client iterates its own :class:`VoxelBatches` with a generator seeded from
@@ -319,6 +380,17 @@ def make_clients(model_fn: Callable[[], nn.Module], train_sets: Mapping[str, Cen
     clients = []
     for index, (name, data) in enumerate(train_sets.items()):
         batches = VoxelBatches(data, batch_size, torch.Generator().manual_seed(seed + 1009 * index))
-        clients.append(Client(model_fn, batches, local_epochs=local_epochs, lr=lr, mu=mu,
-                              momentum=momentum, loss_fn=loss_fn, device=device, name=name))
+        clients.append(
+            Client(
+                model_fn,
+                batches,
+                local_epochs=local_epochs,
+                lr=lr,
+                mu=mu,
+                momentum=momentum,
+                loss_fn=loss_fn,
+                device=device,
+                name=name,
+            )
+        )
     return clients

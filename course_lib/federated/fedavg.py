@@ -12,6 +12,7 @@ McMahan, H. B., Moore, E., Ramage, D., Hampson, S. & Aguera y Arcas, B. (2017).
 Communication-efficient learning of deep networks from decentralized data.
 AISTATS, PMLR 54:1273-1282. arXiv:1602.05629
 """
+
 from __future__ import annotations
 
 import math
@@ -21,18 +22,24 @@ from typing import Callable, Mapping, Sequence
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_lib.core.training import History
 from course_lib.federated.client import Client
 from course_lib.federated.server import FedAvgServer
-from course_lib.core.training import History
 
 __all__ = ["run_fedavg"]
 
 
-def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, *,
-               evaluate_fn: Callable[[nn.Module], Mapping[str, float]] | None = None,
-               client_fraction: float = 1.0, seed: int = 0,
-               lr_schedule: Callable[[int], float] | None = None,
-               progress: bool = False) -> History:
+def run_fedavg(
+    clients: Sequence[Client],
+    global_model: nn.Module,
+    rounds: int,
+    *,
+    evaluate_fn: Callable[[nn.Module], Mapping[str, float]] | None = None,
+    client_fraction: float = 1.0,
+    seed: int = 0,
+    lr_schedule: Callable[[int], float] | None = None,
+    progress: bool = False,
+) -> History:
     """Train ``global_model`` with FedAvg over ``clients`` for ``rounds`` rounds.
 
     Parameters
@@ -86,8 +93,10 @@ def run_fedavg(clients: Sequence[Client], global_model: nn.Module, rounds: int, 
         updates = [clients[i].train(state) for i in chosen]
         server.aggregate(updates)
         weight = sum(update.n_samples for update in updates)
-        loss = sum(clients[i].last_loss * update.n_samples
-                   for i, update in zip(chosen, updates)) / weight
+        loss = (
+            sum(clients[i].last_loss * update.n_samples for i, update in zip(chosen, updates))
+            / weight
+        )
         logs = {"round": round_index, "loss": loss, "n_clients": len(chosen)}
         if evaluate_fn is not None:
             global_model.eval()

@@ -9,6 +9,7 @@
 
 The networks themselves (DCGAN, pix2pix, AE/VAE) are in :mod:`course_lib.models`.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
@@ -16,9 +17,19 @@ __getattr__, __dir__, __all__ = attach(
     submodules=["anomaly", "anomaly_metrics", "gan_evaluation"],
     names={
         "anomaly": ["LatentExplorer", "REGION_ROWS", "anomaly_map", "eroded_mask", "slab_slices"],
-        "anomaly_metrics": ["best_dice_threshold", "dice_per_subject", "pixel_auprc", "pixel_auroc",
-                            "region_auroc_table", "subject_scores"],
-        "gan_evaluation": ["intensity_statistics", "interpolate_latents",
-                           "nearest_neighbour_distances", "two_sample_classifier_test"],
+        "anomaly_metrics": [
+            "best_dice_threshold",
+            "dice_per_subject",
+            "pixel_auprc",
+            "pixel_auroc",
+            "region_auroc_table",
+            "subject_scores",
+        ],
+        "gan_evaluation": [
+            "intensity_statistics",
+            "interpolate_latents",
+            "nearest_neighbour_distances",
+            "two_sample_classifier_test",
+        ],
     },
 )

@@ -28,22 +28,38 @@ References
    a comparative study", Medical Image Analysis 69, 2021.
    doi:10.1016/j.media.2020.101952
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["SlabSlices", "REGION_ROWS", "region_masks", "slab_slices", "eroded_mask", "anomaly_map",
-           "latent_code", "LatentExplorer"]
+__all__ = [
+    "SlabSlices",
+    "REGION_ROWS",
+    "region_masks",
+    "slab_slices",
+    "eroded_mask",
+    "anomaly_map",
+    "latent_code",
+    "LatentExplorer",
+]
 
 #: Rows of the per-region table, in the order of the lecture's Kmetzsch table
 #: (our regions are coarser; "cortex" stands for its insular/cingulate cortex row).
 REGION_ROWS: tuple[str, ...] = (
-    "subcortical/brainstem", "frontal lobe", "parietal lobe", "temporal lobe",
-    "occipital lobe", "white matter", "periventricular WM", "cortex", "ventricles",
+    "subcortical/brainstem",
+    "frontal lobe",
+    "parietal lobe",
+    "temporal lobe",
+    "occipital lobe",
+    "white matter",
+    "periventricular WM",
+    "cortex",
+    "ventricles",
 )
 _LOBES = {"frontal lobe": 1, "parietal lobe": 2, "temporal lobe": 3, "occipital lobe": 4}
 
@@ -100,8 +116,12 @@ class SlabSlices:
         return len(self.images)
 
 
-def slab_slices(subjects: Sequence, contrasts: Sequence[str], z_slices: slice,
-                crop: tuple[slice, slice] = (slice(None), slice(None))) -> SlabSlices:
+def slab_slices(
+    subjects: Sequence,
+    contrasts: Sequence[str],
+    z_slices: slice,
+    crop: tuple[slice, slice] = (slice(None), slice(None)),
+) -> SlabSlices:
     """Cut the axial slices ``z_slices`` (and the in-plane ``crop``) out of each subject.
 
     Parameters
@@ -146,9 +166,11 @@ def slab_slices(subjects: Sequence, contrasts: Sequence[str], z_slices: slice,
         index.append(np.full(brain[-1].shape[0], k, dtype=np.int64))
     return SlabSlices(
         images=np.ascontiguousarray(np.concatenate(images), dtype=np.float32),
-        brain=np.concatenate(brain), anomaly=np.concatenate(anomaly),
+        brain=np.concatenate(brain),
+        anomaly=np.concatenate(anomaly),
         regions={name: np.concatenate(parts) for name, parts in regions.items()},
-        subject_index=np.concatenate(index))
+        subject_index=np.concatenate(index),
+    )
 
 
 def eroded_mask(brain: np.ndarray, erosion: int = 1) -> np.ndarray:
@@ -169,9 +191,15 @@ def eroded_mask(brain: np.ndarray, erosion: int = 1) -> np.ndarray:
     return ndimage.binary_erosion(brain, structure, iterations=int(erosion))
 
 
-def anomaly_map(images: np.ndarray, reconstructions: np.ndarray, brain: np.ndarray,
-                sign: str = "negative", sigma: float = 1.0, erosion: int = 1,
-                channel: int = 0) -> np.ndarray:
+def anomaly_map(
+    images: np.ndarray,
+    reconstructions: np.ndarray,
+    brain: np.ndarray,
+    sign: str = "negative",
+    sigma: float = 1.0,
+    erosion: int = 1,
+    channel: int = 0,
+) -> np.ndarray:
     """Anomaly score per pixel from the reconstruction residual.
 
     Parameters
@@ -199,12 +227,15 @@ def anomaly_map(images: np.ndarray, reconstructions: np.ndarray, brain: np.ndarr
     """
     images, reconstructions = np.asarray(images), np.asarray(reconstructions)
     if images.shape != reconstructions.shape or images.ndim != 4:
-        raise ValueError(f"images {images.shape} and reconstructions {reconstructions.shape} "
-                         "must both be (N, C, H, W).")
+        raise ValueError(
+            f"images {images.shape} and reconstructions {reconstructions.shape} "
+            "must both be (N, C, H, W)."
+        )
     brain = np.asarray(brain, dtype=bool)
     if brain.shape != images.shape[:1] + images.shape[2:]:
-        raise ValueError(f"brain must be (N, H, W) = {images.shape[:1] + images.shape[2:]}, "
-                         f"got {brain.shape}.")
+        raise ValueError(
+            f"brain must be (N, H, W) = {images.shape[:1] + images.shape[2:]}, got {brain.shape}."
+        )
     residual = (reconstructions[:, channel] - images[:, channel]).astype(np.float32)
     if sign == "negative":
         residual = np.clip(residual, 0.0, None)
@@ -221,8 +252,9 @@ def anomaly_map(images: np.ndarray, reconstructions: np.ndarray, brain: np.ndarr
     return np.where(eroded_mask(brain, erosion), residual, 0.0).astype(np.float32)
 
 
-def latent_code(z_start: np.ndarray, z_end: np.ndarray, t: float, dim: int | None = None,
-                offset: float = 0.0) -> np.ndarray:
+def latent_code(
+    z_start: np.ndarray, z_end: np.ndarray, t: float, dim: int | None = None, offset: float = 0.0
+) -> np.ndarray:
     """A point of the latent space: ``(1 - t) z_start + t z_end``, then ``+ offset`` on ``dim``.
 
     Parameters
@@ -264,16 +296,18 @@ class LatentExplorer:
         Latent codes of two subjects, shape ``latent_shape``.
     """
 
-    def __init__(self, decode: Callable[[np.ndarray], np.ndarray], z_start: np.ndarray,
-                 z_end: np.ndarray) -> None:
+    def __init__(
+        self, decode: Callable[[np.ndarray], np.ndarray], z_start: np.ndarray, z_end: np.ndarray
+    ) -> None:
         self.decode, self.z_start, self.z_end = decode, np.asarray(z_start), np.asarray(z_end)
 
     def image(self, t: float = 0.0, dim: int | None = None, offset: float = 0.0) -> np.ndarray:
         """Decoded image ``(H, W)`` of ``latent_code(z_start, z_end, t, dim, offset)``."""
         return np.asarray(self.decode(latent_code(self.z_start, self.z_end, t, dim, offset)[None]))
 
-    def grid(self, ts: Sequence[float], dim: int | None = None,
-             offsets: Sequence[float] = (0.0,)) -> np.ndarray:
+    def grid(
+        self, ts: Sequence[float], dim: int | None = None, offsets: Sequence[float] = (0.0,)
+    ) -> np.ndarray:
         """Images ``(len(offsets), len(ts), H, W)`` over a grid of ``t`` and ``offset``."""
         return np.stack([np.stack([self.image(t, dim, o) for t in ts]) for o in offsets])
 
@@ -283,20 +317,29 @@ class LatentExplorer:
         import matplotlib.pyplot as plt
         from IPython.display import display
 
-        t = widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="t",
-                                continuous_update=False)
-        dim = widgets.IntSlider(0, min=0, max=n_dims - 1, description="latent dim",
-                                continuous_update=False)
-        offset = widgets.FloatSlider(0.0, min=-offset_range, max=offset_range, step=0.25,
-                                     description="offset", continuous_update=False)
+        t = widgets.FloatSlider(
+            0.0, min=0.0, max=1.0, step=0.05, description="t", continuous_update=False
+        )
+        dim = widgets.IntSlider(
+            0, min=0, max=n_dims - 1, description="latent dim", continuous_update=False
+        )
+        offset = widgets.FloatSlider(
+            0.0,
+            min=-offset_range,
+            max=offset_range,
+            step=0.25,
+            description="offset",
+            continuous_update=False,
+        )
         output = widgets.Output()
 
         def update(_change=None):
             with output:
                 output.clear_output(wait=True)
                 fig, ax = plt.subplots(figsize=(3, 3))
-                ax.imshow(self.image(t.value, dim.value, offset.value).T, cmap="gray",
-                          origin="lower")
+                ax.imshow(
+                    self.image(t.value, dim.value, offset.value).T, cmap="gray", origin="lower"
+                )
                 ax.set_axis_off()
                 display(fig)
                 plt.close(fig)

@@ -28,18 +28,26 @@ References
    the ROC plot when evaluating binary classifiers on imbalanced datasets", PLoS ONE
    10(3):e0118432, 2015. doi:10.1371/journal.pone.0118432
 """
+
 from __future__ import annotations
 
 from typing import Mapping
 
 import numpy as np
 
-__all__ = ["pixel_auroc", "pixel_auprc", "best_dice_threshold", "dice_per_subject",
-           "subject_scores", "region_auroc_table"]
+__all__ = [
+    "pixel_auroc",
+    "pixel_auprc",
+    "best_dice_threshold",
+    "dice_per_subject",
+    "subject_scores",
+    "region_auroc_table",
+]
 
 
-def _masked(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _masked(
+    scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     scores, truth = np.asarray(scores), np.asarray(truth, dtype=bool)
     if scores.shape != truth.shape:
         raise ValueError(f"scores {scores.shape} and truth {truth.shape} must have one shape.")
@@ -83,8 +91,9 @@ def pixel_auprc(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None =
     return float(average_precision_score(y, s))
 
 
-def best_dice_threshold(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None
-                        ) -> tuple[float, float]:
+def best_dice_threshold(
+    scores: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None
+) -> tuple[float, float]:
     """The threshold ``t`` that maximises the Dice of ``scores >= t`` inside ``mask``, and that Dice.
 
     Dice equals the F1 score (``2 P R / (P + R)``), so the search runs along the
@@ -110,8 +119,13 @@ def best_dice_threshold(scores: np.ndarray, truth: np.ndarray, mask: np.ndarray 
     return float(f1[best]), float(thresholds[best])
 
 
-def dice_per_subject(scores: np.ndarray, truth: np.ndarray, threshold: float,
-                     subject_index: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+def dice_per_subject(
+    scores: np.ndarray,
+    truth: np.ndarray,
+    threshold: float,
+    subject_index: np.ndarray,
+    mask: np.ndarray | None = None,
+) -> np.ndarray:
     """Dice of ``scores >= threshold`` against ``truth`` for each subject (inside ``mask``).
 
     Parameters
@@ -136,16 +150,29 @@ def dice_per_subject(scores: np.ndarray, truth: np.ndarray, threshold: float,
     scores, truth = np.asarray(scores), np.asarray(truth, dtype=bool)
     mask = np.ones(truth.shape, bool) if mask is None else np.asarray(mask, dtype=bool)
     subject_index = np.asarray(subject_index)
-    if scores.shape != truth.shape or mask.shape != truth.shape or subject_index.shape != truth.shape[:1]:
-        raise ValueError(f"scores {scores.shape}, truth {truth.shape}, mask {mask.shape} must match and "
-                         f"subject_index must be ({truth.shape[0]},), got {subject_index.shape}.")
+    if (
+        scores.shape != truth.shape
+        or mask.shape != truth.shape
+        or subject_index.shape != truth.shape[:1]
+    ):
+        raise ValueError(
+            f"scores {scores.shape}, truth {truth.shape}, mask {mask.shape} must match and "
+            f"subject_index must be ({truth.shape[0]},), got {subject_index.shape}."
+        )
     predicted = (scores >= threshold) & mask
-    return np.array([dice(predicted[subject_index == k], truth[subject_index == k] & mask[subject_index == k])
-                     for k in np.unique(subject_index)])
+    return np.array(
+        [
+            dice(
+                predicted[subject_index == k], truth[subject_index == k] & mask[subject_index == k]
+            )
+            for k in np.unique(subject_index)
+        ]
+    )
 
 
-def subject_scores(scores: np.ndarray, mask: np.ndarray, subject_index: np.ndarray,
-                   top_fraction: float = 0.001) -> np.ndarray:
+def subject_scores(
+    scores: np.ndarray, mask: np.ndarray, subject_index: np.ndarray, top_fraction: float = 0.001
+) -> np.ndarray:
     """One anomaly score per subject: the mean of its highest ``top_fraction`` pixel scores.
 
     A patient-level detector (healthy vs patient) needs one number per subject; the
@@ -172,20 +199,26 @@ def subject_scores(scores: np.ndarray, mask: np.ndarray, subject_index: np.ndarr
     scores, mask = np.asarray(scores), np.asarray(mask, dtype=bool)
     subject_index = np.asarray(subject_index)
     if scores.shape != mask.shape or subject_index.shape != scores.shape[:1]:
-        raise ValueError(f"scores {scores.shape} and mask {mask.shape} must match and subject_index "
-                         f"must be ({scores.shape[0]},), got {subject_index.shape}.")
+        raise ValueError(
+            f"scores {scores.shape} and mask {mask.shape} must match and subject_index "
+            f"must be ({scores.shape[0]},), got {subject_index.shape}."
+        )
     out = []
     for k in np.unique(subject_index):
         values = np.sort(scores[subject_index == k][mask[subject_index == k]])
         if values.size == 0:
             raise ValueError(f"subject {k} has no pixel inside the mask.")
-        out.append(values[-max(1, int(round(top_fraction * values.size))):].mean())
+        out.append(values[-max(1, int(round(top_fraction * values.size))) :].mean())
     return np.array(out, dtype=np.float64)
 
 
-def region_auroc_table(scores: Mapping[str, np.ndarray], truth: np.ndarray, brain: np.ndarray,
-                       regions: Mapping[str, np.ndarray], min_positives: int = 20,
-                       ) -> dict[str, dict[str, float]]:
+def region_auroc_table(
+    scores: Mapping[str, np.ndarray],
+    truth: np.ndarray,
+    brain: np.ndarray,
+    regions: Mapping[str, np.ndarray],
+    min_positives: int = 20,
+) -> dict[str, dict[str, float]]:
     """Per-region pixel AUROC of several score maps (the lecture's Kmetzsch-table shape).
 
     Parameters
@@ -213,7 +246,8 @@ def region_auroc_table(scores: Mapping[str, np.ndarray], truth: np.ndarray, brai
         positives = int((truth & inside).sum())
         row = {"positives": float(positives)}
         for name, score in scores.items():
-            row[name] = (pixel_auroc(score, truth, inside) if positives >= min_positives
-                         else float("nan"))
+            row[name] = (
+                pixel_auroc(score, truth, inside) if positives >= min_positives else float("nan")
+            )
         table[region] = row
     return table

@@ -25,6 +25,7 @@ White T. Sampling generative networks. arXiv:1609.04468 (2016).
 Goodfellow I, Pouget-Abadie J, Mirza M, et al. Generative adversarial nets. NeurIPS 2014.
 arXiv:1406.2661
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["nearest_neighbour_distances", "tissue_thresholds", "intensity_statistics",
-           "TwoSampleTestResult", "two_sample_classifier_test", "interpolate_latents"]
+__all__ = [
+    "nearest_neighbour_distances",
+    "tissue_thresholds",
+    "intensity_statistics",
+    "TwoSampleTestResult",
+    "two_sample_classifier_test",
+    "interpolate_latents",
+]
 
 
 def _flat(images: Any, name: str) -> np.ndarray:
@@ -46,8 +53,9 @@ def _flat(images: Any, name: str) -> np.ndarray:
     return x.reshape(x.shape[0], -1)
 
 
-def nearest_neighbour_distances(queries: Any, references: Any,
-                                chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def nearest_neighbour_distances(
+    queries: Any, references: Any, chunk: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """Root-mean-square distance from each query image to its nearest reference image.
 
     Parameters
@@ -73,17 +81,20 @@ def nearest_neighbour_distances(queries: Any, references: Any,
     """
     q, r = _flat(queries, "queries"), _flat(references, "references")
     if q.shape[1] != r.shape[1]:
-        raise ValueError(f"queries and references must have the same image size; got "
-                         f"{q.shape[1]} and {r.shape[1]} values per image.")
+        raise ValueError(
+            f"queries and references must have the same image size; got "
+            f"{q.shape[1]} and {r.shape[1]} values per image."
+        )
     r_sq = (r**2).sum(1)
     distances, indices = np.empty(len(q)), np.empty(len(q), dtype=np.int64)
     for start in range(0, len(q), max(int(chunk), 1)):
-        block = q[start: start + chunk]
+        block = q[start : start + chunk]
         sq = (block**2).sum(1)[:, None] - 2 * block @ r.T + r_sq[None, :]
         j = sq.argmin(1)
-        indices[start: start + len(block)] = j
-        distances[start: start + len(block)] = np.sqrt(
-            np.maximum(sq[np.arange(len(block)), j], 0.0) / q.shape[1])
+        indices[start : start + len(block)] = j
+        distances[start : start + len(block)] = np.sqrt(
+            np.maximum(sq[np.arange(len(block)), j], 0.0) / q.shape[1]
+        )
     return distances, indices
 
 
@@ -103,13 +114,16 @@ def tissue_thresholds(real: Any, background: float = -0.9, classes: int = 3) -> 
     x = _flat(real, "real").ravel()
     brain = x[x > background]
     if brain.size < classes:
-        raise ValueError(f"fewer than {classes} pixels above background={background}: "
-                         "are the images scaled to [-1, 1]?")
+        raise ValueError(
+            f"fewer than {classes} pixels above background={background}: "
+            "are the images scaled to [-1, 1]?"
+        )
     return np.asarray(threshold_multiotsu(brain, classes=classes), dtype=np.float64)
 
 
-def intensity_statistics(images: Any, thresholds: Any,
-                         background: float = -0.9) -> dict[str, np.ndarray]:
+def intensity_statistics(
+    images: Any, thresholds: Any, background: float = -0.9
+) -> dict[str, np.ndarray]:
     """Per-image brain area, intensity and tissue fractions.
 
     Parameters
@@ -196,10 +210,16 @@ def _cross_validated_hits(x, y, groups, classifier, n_splits, seed) -> tuple[int
     return correct, folds
 
 
-def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
-                               n_splits: int = 5, seed: int = 0, groups_real: Any = None,
-                               groups_fake: Any = None,
-                               n_permutations: int = 0) -> TwoSampleTestResult:
+def two_sample_classifier_test(
+    real: Any,
+    fake: Any,
+    classifier: Any = None,
+    n_splits: int = 5,
+    seed: int = 0,
+    groups_real: Any = None,
+    groups_fake: Any = None,
+    n_permutations: int = 0,
+) -> TwoSampleTestResult:
     """Classifier two-sample test: train to tell ``real`` from ``fake``, score held-out folds.
 
     Parameters
@@ -242,17 +262,25 @@ def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
 
     a, b = _flat(real, "real"), _flat(fake, "fake")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"real and fake must have the same image size; got {a.shape[1]} "
-                         f"and {b.shape[1]} values per image.")
+        raise ValueError(
+            f"real and fake must have the same image size; got {a.shape[1]} "
+            f"and {b.shape[1]} values per image."
+        )
     ga = _group_ids(groups_real, len(a), "groups_real")
     gb = _group_ids(groups_fake, len(b), "groups_fake")
-    groups = np.concatenate([np.unique(ga, return_inverse=True)[1],
-                             len(np.unique(ga)) + np.unique(gb, return_inverse=True)[1]])
+    groups = np.concatenate(
+        [
+            np.unique(ga, return_inverse=True)[1],
+            len(np.unique(ga)) + np.unique(gb, return_inverse=True)[1],
+        ]
+    )
     n_real_groups, n_groups = len(np.unique(ga)), len(np.unique(groups))
     if min(n_real_groups, n_groups - n_real_groups) < n_splits:
-        raise ValueError(f"need at least n_splits={n_splits} groups (or images) of each kind; "
-                         f"got {n_real_groups} real and {n_groups - n_real_groups} fake: lower "
-                         "n_splits.")
+        raise ValueError(
+            f"need at least n_splits={n_splits} groups (or images) of each kind; "
+            f"got {n_real_groups} real and {n_groups - n_real_groups} fake: lower "
+            "n_splits."
+        )
     if classifier is None:
         classifier = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
     x = np.concatenate([a, b])
@@ -269,12 +297,14 @@ def two_sample_classifier_test(real: Any, fake: Any, classifier: Any = None,
             c, _ = _cross_validated_hits(x, y_perm, groups, classifier, n_splits, seed)
             hits += c / len(y) >= correct / len(y)
         permutation_p = (1 + hits) / (1 + int(n_permutations))
-    return TwoSampleTestResult(correct / len(y), float(p), len(y), tuple(folds),
-                               permutation_p, n_groups)
+    return TwoSampleTestResult(
+        correct / len(y), float(p), len(y), tuple(folds), permutation_p, n_groups
+    )
 
 
-def interpolate_latents(z0: Any, z1: Any, steps: int,
-                        method: Literal["slerp", "linear"] = "slerp") -> np.ndarray:
+def interpolate_latents(
+    z0: Any, z1: Any, steps: int, method: Literal["slerp", "linear"] = "slerp"
+) -> np.ndarray:
     """Latent vectors on a path from ``z0`` to ``z1`` (both ends included).
 
     Parameters

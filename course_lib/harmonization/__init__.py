@@ -17,6 +17,7 @@ Feature-level method (on a table of regional features, not on images):
   al. 2007, doi:10.1093/biostatistics/kxj037; Fortin et al. 2017/2018), with
   :func:`feature_table` to extract regional mean intensities and volumes.
 """
+
 from .combat import CombatModel, combat, combat_fit
 from .features import FEATURE_STATS, feature_table
 from .nyul import NyulStandardizer, piecewise_linear

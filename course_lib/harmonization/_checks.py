@@ -1,4 +1,5 @@
 """Argument checks shared by the harmonization functions (private)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,7 +37,9 @@ def as_mask(mask: Any, shape: tuple[int, ...], name: str = "mask") -> np.ndarray
     return m
 
 
-def masked_values(image: Any, mask: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def masked_values(
+    image: Any, mask: Any, name: str = "image"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(image as float64, boolean mask, finite image values inside the mask)``."""
     arr = as_image(image, name)
     m = as_mask(mask, arr.shape)

@@ -38,6 +38,7 @@ References
    scanners and sites", NeuroImage 167:104-120, 2018.
    doi:10.1016/j.neuroimage.2017.11.024
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,11 +103,15 @@ class CombatModel:
         y = _as_features(features)
         n = y.shape[0]
         if y.shape[1] != self.grand_mean.size:
-            raise ValueError(f"features have {y.shape[1]} columns, the fit had {self.grand_mean.size}")
+            raise ValueError(
+                f"features have {y.shape[1]} columns, the fit had {self.grand_mean.size}"
+            )
         idx = self._index(batch, n)
         cov = _as_covariates(covariates, n)
         if cov.shape[1] != self.beta.shape[0]:
-            raise ValueError(f"covariates have {cov.shape[1]} columns, the fit had {self.beta.shape[0]}")
+            raise ValueError(
+                f"covariates have {cov.shape[1]} columns, the fit had {self.beta.shape[0]}"
+            )
         stand_mean = self.grand_mean + cov @ self.beta
         sd = np.sqrt(self.var_pooled)
         z = (y - stand_mean) / sd
@@ -133,7 +138,9 @@ def _as_covariates(covariates: Any, n: int) -> np.ndarray:
     c = np.asarray(covariates, dtype=np.float64)
     c = c[:, None] if c.ndim == 1 else c
     if c.ndim != 2 or c.shape[0] != n:
-        raise ValueError(f"covariates must be (n_subjects,) or (n_subjects, P) with n={n}, got {c.shape}")
+        raise ValueError(
+            f"covariates must be (n_subjects,) or (n_subjects, P) with n={n}, got {c.shape}"
+        )
     if not np.all(np.isfinite(c)):
         raise ValueError("covariates contain NaN/inf")
     return c
@@ -267,8 +274,9 @@ def combat_fit(
                 )
             else:
                 gamma_star[i], delta_star[i] = _nonparametric(zi, gamma_hat[i], delta_hat[i])
-    return CombatModel(batches, grand_mean, var_pooled, beta, gamma_hat, delta_hat,
-                       gamma_star, delta_star)
+    return CombatModel(
+        batches, grand_mean, var_pooled, beta, gamma_hat, delta_hat, gamma_star, delta_star
+    )
 
 
 def combat(

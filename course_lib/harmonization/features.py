@@ -1,4 +1,5 @@
 """Regional features (mean intensity, volume) from images and integer label maps, for ComBat."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -20,6 +20,7 @@ References
    standardization", IEEE Transactions on Medical Imaging 19(2):143-150, 2000.
    doi:10.1109/42.836373
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -89,7 +90,9 @@ class NyulStandardizer:
             )
         s1, s2 = (float(v) for v in standard_scale)
         if not s2 > s1:
-            raise ValueError(f"standard_scale must be (s1, s2) with s2 > s1, got {standard_scale!r}")
+            raise ValueError(
+                f"standard_scale must be (s1, s2) with s2 > s1, got {standard_scale!r}"
+            )
         self.percentiles = p
         self.standard_scale = (s1, s2)
         self.standard_landmarks_: np.ndarray | None = None

@@ -34,6 +34,7 @@ References
 .. [2] B. W. Silverman, Density Estimation for Statistics and Data Analysis, Chapman &
    Hall, London, 1986 (rule-of-thumb bandwidth, eq. 3.31).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,8 +83,9 @@ class WhiteStripe:
         return (as_image(image) - self.mean) / self.std
 
 
-def _kde_modes(values: np.ndarray, bins: int, bandwidth: float | None,
-               min_prominence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _kde_modes(
+    values: np.ndarray, bins: int, bandwidth: float | None, min_prominence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Binned Gaussian KDE -> (bin centres, density, indices of its peaks)."""
     if bandwidth is None:
         iqr = np.subtract(*np.percentile(values, [75, 25]))
@@ -139,9 +141,7 @@ def find_white_stripe(
     WhiteStripe
     """
     if contrast not in CONTRAST_RULES:
-        raise ValueError(
-            f"contrast must be one of {sorted(CONTRAST_RULES)}, got {contrast!r}"
-        )
+        raise ValueError(f"contrast must be one of {sorted(CONTRAST_RULES)}, got {contrast!r}")
     if not 0.0 < width < 0.5:
         raise ValueError(f"width must be in (0, 0.5) (quantile units), got {width}")
     _, _, values = masked_values(image, mask)
@@ -163,8 +163,9 @@ def find_white_stripe(
             f"the white stripe around intensity {mode:.4g} has {stripe.size} voxel(s) and "
             f"no spread; increase width (now {width})"
         )
-    return WhiteStripe(mode, q, float(lower), float(upper), float(stripe.mean()), std,
-                       int(stripe.size))
+    return WhiteStripe(
+        mode, q, float(lower), float(upper), float(stripe.mean()), std, int(stripe.size)
+    )
 
 
 def white_stripe(

@@ -1,4 +1,5 @@
 """Z-score intensity normalisation inside a brain mask."""
+
 from __future__ import annotations
 
 from typing import Any

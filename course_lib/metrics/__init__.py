@@ -19,24 +19,39 @@ Conventions (details in each module's docstring):
 >>> dice(a, a), hd95(a, np.zeros_like(a))
 (1.0, inf)
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['agreement', 'lesions', 'overlap', 'summary', 'surface', 'volumes'],
+    submodules=["agreement", "lesions", "overlap", "summary", "surface", "volumes"],
     names={
-        'summary': ['summarize'],
-        'agreement': ['MeanSquares', 'icc', 'icc_mean_squares'],
-        'lesions': ['LesionDetection', 'label_lesions', 'lesion_detection'],
-        'overlap': [
-            'ConfusionCounts', 'confusion_counts', 'dice', 'jaccard', 'multiclass_dice',
-            'per_label', 'precision', 'recall', 'sensitivity', 'specificity'
+        "summary": ["summarize"],
+        "agreement": ["MeanSquares", "icc", "icc_mean_squares"],
+        "lesions": ["LesionDetection", "label_lesions", "lesion_detection"],
+        "overlap": [
+            "ConfusionCounts",
+            "confusion_counts",
+            "dice",
+            "jaccard",
+            "multiclass_dice",
+            "per_label",
+            "precision",
+            "recall",
+            "sensitivity",
+            "specificity",
         ],
-        'surface': [
-            'SurfaceDistances', 'assd', 'average_symmetric_surface_distance', 'hausdorff_distance',
-            'hd95', 'image_diagonal', 'surface_distance_metrics', 'surface_distances',
-            'surface_voxels'
+        "surface": [
+            "SurfaceDistances",
+            "assd",
+            "average_symmetric_surface_distance",
+            "hausdorff_distance",
+            "hd95",
+            "image_diagonal",
+            "surface_distance_metrics",
+            "surface_distances",
+            "surface_voxels",
         ],
-        'volumes': ['VolumeDifference', 'volume', 'volume_difference', 'voxel_volume'],
+        "volumes": ["VolumeDifference", "volume", "volume_difference", "voxel_volume"],
     },
 )

@@ -4,6 +4,7 @@ Every public metric accepts NumPy arrays or PyTorch tensors (converted with
 ``.detach().cpu().numpy()`` without importing torch), checks them here, and
 fails early with a message that names the bad argument and suggests a fix.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -43,9 +44,7 @@ def as_binary_mask(x: Any, name: str) -> NDArray[np.bool_]:
     if a.dtype == np.bool_:
         return a
     if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-        raise TypeError(
-            f"`{name}` must hold bools or the numbers 0/1, got dtype {a.dtype}."
-        )
+        raise TypeError(f"`{name}` must hold bools or the numbers 0/1, got dtype {a.dtype}.")
     binary = (a == 0) | (a == 1)
     if not binary.all():
         bad = np.unique(a[~binary])[:3].tolist()

@@ -27,6 +27,7 @@ References
    rater reliability," Psychological Bulletin 86(2):420-428, 1979.
    doi:10.1037/0033-2909.86.2.420
 """
+
 from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
@@ -81,7 +82,7 @@ def icc_mean_squares(ratings: Any) -> MeanSquares:
     ms_rows = k * np.sum((row_means - grand) ** 2) / (n - 1)
     ms_cols = n * np.sum((col_means - grand) ** 2) / (k - 1)
     residual = x - row_means - col_means + grand
-    ms_error = np.sum(residual ** 2) / ((n - 1) * (k - 1))
+    ms_error = np.sum(residual**2) / ((n - 1) * (k - 1))
     return MeanSquares(float(ms_rows), float(ms_cols), float(ms_error), n, k)
 
 

@@ -29,6 +29,7 @@ References
    segmentation using a data management and processing infrastructure,"
    Scientific Reports 8:13650, 2018. doi:10.1038/s41598-018-31911-7
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -153,6 +154,13 @@ def lesion_detection(
     ppv = ratio(n_tp, n_pred, both_empty, zero_division)
     f1 = ratio(2 * tpr * ppv, tpr + ppv, both_empty, 0.0)
     return LesionDetection(
-        n_truth=n_truth, n_pred=n_pred, n_detected=n_detected, n_true_positive=n_tp,
-        n_false_positive=n_pred - n_tp, tpr=tpr, ppv=ppv, fpr=1.0 - ppv, f1=f1,
+        n_truth=n_truth,
+        n_pred=n_pred,
+        n_detected=n_detected,
+        n_true_positive=n_tp,
+        n_false_positive=n_pred - n_tp,
+        tpr=tpr,
+        ppv=ppv,
+        fpr=1.0 - ppv,
+        f1=f1,
     )

@@ -14,6 +14,7 @@ truth; sensitivity is 0.0 for a non-empty prediction of an empty truth. Pass
 ``zero_division=float("nan")`` to exclude such cases from averages instead
 (see :func:`course_lib.metrics.summarize`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -24,8 +25,16 @@ import numpy as np
 from course_lib.metrics._arrays import as_mask_pair, ratio, to_numpy
 
 __all__ = [
-    "ConfusionCounts", "confusion_counts", "dice", "jaccard", "precision",
-    "sensitivity", "recall", "specificity", "per_label", "multiclass_dice",
+    "ConfusionCounts",
+    "confusion_counts",
+    "dice",
+    "jaccard",
+    "precision",
+    "sensitivity",
+    "recall",
+    "specificity",
+    "per_label",
+    "multiclass_dice",
 ]
 
 

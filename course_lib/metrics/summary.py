@@ -8,13 +8,13 @@ mask is empty and some ratios may be ``nan`` on purpose, so every summary must
 state what it does with non-finite values: :func:`summarize` makes that an
 explicit argument.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Literal, Union
 
 import numpy as np
-
 
 __all__ = ["summarize"]
 

@@ -37,6 +37,7 @@ References
    segmentation from CT datasets," IEEE TMI 28(8):1251-1265, 2009.
    doi:10.1109/TMI.2009.2013851
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,15 +50,24 @@ from scipy import ndimage
 from course_lib.metrics._arrays import as_binary_mask, as_mask_pair, as_spacing
 
 __all__ = [
-    "surface_voxels", "SurfaceDistances", "surface_distances", "hausdorff_distance",
-    "hd95", "average_symmetric_surface_distance", "assd", "surface_distance_metrics",
+    "surface_voxels",
+    "SurfaceDistances",
+    "surface_distances",
+    "hausdorff_distance",
+    "hd95",
+    "average_symmetric_surface_distance",
+    "assd",
+    "surface_distance_metrics",
     "image_diagonal",
 ]
 
 
 def _check_connectivity(connectivity: int, ndim: int) -> int:
-    if isinstance(connectivity, bool) or not isinstance(connectivity, (int, np.integer)) \
-            or not 1 <= connectivity <= ndim:
+    if (
+        isinstance(connectivity, bool)
+        or not isinstance(connectivity, (int, np.integer))
+        or not 1 <= connectivity <= ndim
+    ):
         raise ValueError(
             f"`connectivity` must be an integer in 1..{ndim} for {ndim}-D masks "
             f"(1: face neighbours, {ndim}: all neighbours), got {connectivity!r}."
@@ -131,8 +141,12 @@ class SurfaceDistances:
         empty = self._empty_value()
         if empty is not None:
             return empty
-        return float(max(np.percentile(self.pred_to_truth, percentile),
-                         np.percentile(self.truth_to_pred, percentile)))
+        return float(
+            max(
+                np.percentile(self.pred_to_truth, percentile),
+                np.percentile(self.truth_to_pred, percentile),
+            )
+        )
 
     def assd(self) -> float:
         """Average symmetric surface distance (mm), both directions pooled."""
@@ -185,7 +199,10 @@ def surface_distances(
 
 
 def hausdorff_distance(
-    pred: Any, truth: Any, spacing: Any = None, percentile: float = 100.0,
+    pred: Any,
+    truth: Any,
+    spacing: Any = None,
+    percentile: float = 100.0,
     connectivity: int = 1,
 ) -> float:
     """Symmetric Hausdorff distance between mask surfaces, in mm.
@@ -237,7 +254,10 @@ assd = average_symmetric_surface_distance
 
 
 def surface_distance_metrics(
-    pred: Any, truth: Any, spacing: Any = None, connectivity: int = 1,
+    pred: Any,
+    truth: Any,
+    spacing: Any = None,
+    connectivity: int = 1,
     percentile: float = 95.0,
 ) -> dict[str, float]:
     """Hausdorff, percentile Hausdorff and ASSD from one distance computation.

@@ -3,6 +3,7 @@
 A voxel of spacing ``(sx, sy, sz)`` millimetres holds ``sx * sy * sz`` mm^3
 and 1 mL = 1 cm^3 = 1000 mm^3. Without a spacing the volume is a voxel count.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -28,28 +28,43 @@ All models return logits (the softmax/sigmoid is part of the loss), validate
 their arguments in ``__init__`` and keep their construction arguments in
 ``model.config`` so that checkpoints can rebuild them.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['attention', 'autoencoders', 'checkpoint', 'cnn_classifier', 'compute_cost', 'cyclegan', 'dense_prediction', 'gan', 'mlp', 'patch_cnn', 'pix2pix', 'transunet', 'unet', 'utils', 'vit'],
+    submodules=[
+        "attention",
+        "autoencoders",
+        "checkpoint",
+        "cnn_classifier",
+        "compute_cost",
+        "cyclegan",
+        "dense_prediction",
+        "gan",
+        "mlp",
+        "patch_cnn",
+        "pix2pix",
+        "transunet",
+        "unet",
+        "utils",
+        "vit",
+    ],
     names={
-        'attention': [
-            'MultiHeadSelfAttention', 'TransformerBlock', 'scaled_dot_product_attention'
-        ],
-        'autoencoders': ['VAE', 'AutoEncoder', 'vae_loss'],
-        'checkpoint': ['load_checkpoint', 'save_checkpoint'],
-        'cnn_classifier': ['CNNClassifier', 'receptive_field'],
-        'compute_cost': ['count_macs'],
-        'cyclegan': ['cyclegan_training_step', 'least_squares_gan_loss'],
-        'dense_prediction': ['to_fully_convolutional'],
-        'gan': ['Discriminator', 'Generator', 'dcgan_weights_init', 'gan_training_step'],
-        'mlp': ['MLP', 'mlp_parameter_count'],
-        'patch_cnn': ['PatchCNN', 'patch_cnn_parameter_count'],
-        'pix2pix': ['PatchDiscriminator', 'UNetGenerator', 'pix2pix_training_step'],
-        'transunet': ['TransUNetLite'],
-        'unet': ['UNet'],
-        'utils': ['count_parameters', 'set_requires_grad'],
-        'vit': ['ViT', 'attention_rollout', 'cls_attention_map', 'sincos_position_embedding'],
+        "attention": ["MultiHeadSelfAttention", "TransformerBlock", "scaled_dot_product_attention"],
+        "autoencoders": ["VAE", "AutoEncoder", "vae_loss"],
+        "checkpoint": ["load_checkpoint", "save_checkpoint"],
+        "cnn_classifier": ["CNNClassifier", "receptive_field"],
+        "compute_cost": ["count_macs"],
+        "cyclegan": ["cyclegan_training_step", "least_squares_gan_loss"],
+        "dense_prediction": ["to_fully_convolutional"],
+        "gan": ["Discriminator", "Generator", "dcgan_weights_init", "gan_training_step"],
+        "mlp": ["MLP", "mlp_parameter_count"],
+        "patch_cnn": ["PatchCNN", "patch_cnn_parameter_count"],
+        "pix2pix": ["PatchDiscriminator", "UNetGenerator", "pix2pix_training_step"],
+        "transunet": ["TransUNetLite"],
+        "unet": ["UNet"],
+        "utils": ["count_parameters", "set_requires_grad"],
+        "vit": ["ViT", "attention_rollout", "cls_attention_map", "sincos_position_embedding"],
     },
 )

@@ -9,7 +9,7 @@ with an obscure shape error deep inside ``forward``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from course_lib._checks import check_choice  # noqa: F401  (re-exported for the models)

@@ -13,6 +13,7 @@ floating-point operations of matrix products and convolutions (2 per MAC), inclu
 activations, softmax, pooling) is not counted: it is small in FLOPs, though not always in time
 on a CPU, which is why chapter 10 reports measured training time beside the MACs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -48,8 +49,11 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     >>> count_macs(nn.Linear(10, 4), (10,))   # 10 * 4 multiply-adds; the bias is not counted
     40
     """
-    shape = check_int_tuple("input_shape", input_shape, hint="give one input's shape without "
-                            "the batch axis, e.g. (1, 32, 32).")
+    shape = check_int_tuple(
+        "input_shape",
+        input_shape,
+        hint="give one input's shape without the batch axis, e.g. (1, 32, 32).",
+    )
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
     was_training = model.training

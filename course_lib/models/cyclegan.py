@@ -90,11 +90,15 @@ def cyclegan_training_step(
         (both discriminators).
     """
     if cycle_weight < 0 or identity_weight < 0:
-        raise ValueError(f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} "
-                         f"and {identity_weight}.")
+        raise ValueError(
+            f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} "
+            f"and {identity_weight}."
+        )
     if real_a.ndim != 4 or real_b.ndim != 4:
-        raise ValueError(f"real_a and real_b must be (B, C, H, W) batches, got shapes "
-                         f"{tuple(real_a.shape)} and {tuple(real_b.shape)}.")
+        raise ValueError(
+            f"real_a and real_b must be (B, C, H, W) batches, got shapes "
+            f"{tuple(real_a.shape)} and {tuple(real_b.shape)}."
+        )
     # --- generators: fool both discriminators and close both cycles
     opt_g.zero_grad(set_to_none=True)
     fake_b, fake_a = g_ab(real_a), g_ba(real_b)
@@ -108,10 +112,12 @@ def cyclegan_training_step(
     opt_g.step()
     # --- discriminators: real -> 1, generated -> 0 (generated images detached)
     opt_d.zero_grad(set_to_none=True)
-    d_loss = 0.5 * (least_squares_gan_loss(d_b(real_b), True)
-                    + least_squares_gan_loss(d_b(fake_b.detach()), False)
-                    + least_squares_gan_loss(d_a(real_a), True)
-                    + least_squares_gan_loss(d_a(fake_a.detach()), False))
+    d_loss = 0.5 * (
+        least_squares_gan_loss(d_b(real_b), True)
+        + least_squares_gan_loss(d_b(fake_b.detach()), False)
+        + least_squares_gan_loss(d_a(real_a), True)
+        + least_squares_gan_loss(d_a(fake_a.detach()), False)
+    )
     d_loss.backward()
     opt_d.step()
     return {

@@ -36,6 +36,7 @@ References
 ----------
 DICOM PS3.15 2026d, Annex E, Table E.1-1 and Table E.1-1a (action codes).
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,13 @@ from types import MappingProxyType
 from typing import Mapping
 
 __all__ = [
-    "ACTION_MEANINGS", "ProfileRule", "TABLE_EDITION", "TABLE_FILE", "basic_profile_rules",
-    "parse_profile_table", "rule_for_tag",
+    "ACTION_MEANINGS",
+    "ProfileRule",
+    "TABLE_EDITION",
+    "TABLE_FILE",
+    "basic_profile_rules",
+    "parse_profile_table",
+    "rule_for_tag",
 ]
 
 #: Edition of the standard the data file transcribes.
@@ -60,19 +66,21 @@ _COLUMNS = ["group", "element", "basic_profile", "modified_dates", "name"]
 _HEX4 = re.compile(r"[0-9A-Fx]{4}")
 
 #: Table E.1-1a, in our words.
-ACTION_MEANINGS: Mapping[str, str] = MappingProxyType({
-    "D": "replace with a non-zero-length dummy value",
-    "Z": "replace with a zero-length value",
-    "X": "remove",
-    "K": "keep",
-    "C": "clean (keep the meaning, remove identifying content)",
-    "U": "replace the UID with a new one, consistently within the set of instances",
-    "Z/D": "Z unless D is needed for IOD conformance",
-    "X/Z": "X unless Z is needed for IOD conformance",
-    "X/D": "X unless D is needed for IOD conformance",
-    "X/Z/D": "X unless Z or D is needed for IOD conformance",
-    "X/Z/U*": "X unless Z, or the replacement of the UIDs it contains, is needed",
-})
+ACTION_MEANINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "D": "replace with a non-zero-length dummy value",
+        "Z": "replace with a zero-length value",
+        "X": "remove",
+        "K": "keep",
+        "C": "clean (keep the meaning, remove identifying content)",
+        "U": "replace the UID with a new one, consistently within the set of instances",
+        "Z/D": "Z unless D is needed for IOD conformance",
+        "X/Z": "X unless Z is needed for IOD conformance",
+        "X/D": "X unless D is needed for IOD conformance",
+        "X/Z/D": "X unless Z or D is needed for IOD conformance",
+        "X/Z/U*": "X unless Z, or the replacement of the UIDs it contains, is needed",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +129,9 @@ def parse_profile_table(text: str) -> tuple[ProfileRule, ...]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header != _COLUMNS:
-        raise ValueError(f"Table E.1-1 file must start with the header {','.join(_COLUMNS)}, "
-                         f"got {header!r}")
+        raise ValueError(
+            f"Table E.1-1 file must start with the header {','.join(_COLUMNS)}, got {header!r}"
+        )
     rows, seen = [], set()
     for line_number, row in enumerate(reader, start=2):
         if not row:
@@ -132,11 +141,15 @@ def parse_profile_table(text: str) -> tuple[ProfileRule, ...]:
             tag = f"{row[0]},{row[1]}"
             problem = f"tag {tag} listed twice" if tag in seen else None
         if problem is not None:
-            raise ValueError(f"malformed Table E.1-1 row at line {line_number} ({problem}): "
-                             f"{','.join(row)!r}")
+            raise ValueError(
+                f"malformed Table E.1-1 row at line {line_number} ({problem}): {','.join(row)!r}"
+            )
         seen.add(f"{row[0]},{row[1]}")
-        rows.append(ProfileRule(tag=f"{row[0]},{row[1]}", action=row[2], name=row[4],
-                                temporal=row[3] == "C"))
+        rows.append(
+            ProfileRule(
+                tag=f"{row[0]},{row[1]}", action=row[2], name=row[4], temporal=row[3] == "C"
+            )
+        )
     return tuple(rows)
 
 
@@ -170,8 +183,7 @@ def basic_profile_rules() -> Mapping[str, ProfileRule]:
     return MappingProxyType({rule.tag: rule for rule in parse_profile_table(text)})
 
 
-_PRIVATE_RULE = ProfileRule(tag="gggg,eeee", action="X", name="Private Attributes",
-                            temporal=False)
+_PRIVATE_RULE = ProfileRule(tag="gggg,eeee", action="X", name="Private Attributes", temporal=False)
 
 
 def rule_for_tag(tag: int) -> ProfileRule | None:

@@ -5,6 +5,7 @@ the cleaned dataset: every action applied (with the Table E.1-1 row behind it), 
 risks the header rules cannot remove (text burned into the pixels, overlay planes)
 and the warnings a human reviewer must read before the data leave the hospital.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,11 +85,13 @@ class DeidentificationReport:
         """A few lines for a notebook: counts per action, flags and warnings."""
         kinds = ("X", "Z", "D", "U", "U*", "shift", "keep")
         counts = ", ".join(f"{kind}={self.count(kind)}" for kind in kinds if self.count(kind))
-        lines = [f"actions: {counts or 'none'}",
-                 f"private elements removed: {self.private_removed}",
-                 f"UID values replaced: {self.uids_replaced}",
-                 f"Burned In Annotation: {self.burned_in_annotation}"
-                 f" (pixel text risk: {'YES' if self.burned_in_risk else 'no'})"]
+        lines = [
+            f"actions: {counts or 'none'}",
+            f"private elements removed: {self.private_removed}",
+            f"UID values replaced: {self.uids_replaced}",
+            f"Burned In Annotation: {self.burned_in_annotation}"
+            f" (pixel text risk: {'YES' if self.burned_in_risk else 'no'})",
+        ]
         if self.overlay_groups:
             groups = ", ".join(f"{group:04X}" for group in self.overlay_groups)
             lines.append(f"overlay groups: {groups}")

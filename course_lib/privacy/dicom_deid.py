@@ -26,6 +26,7 @@ References
 DICOM PS3.15 2026d, Annex E (Table E.1-1, Section E.3.6 on longitudinal dates).
 DICOM PS3.16, CID 7050 "De-identification Method" (code 113100, 113107).
 """
+
 from __future__ import annotations
 
 import copy
@@ -47,10 +48,24 @@ _log = logging.getLogger(__name__)
 
 DEIDENTIFICATION_METHOD = "DICOM PS3.15 2026d Basic Profile (course_lib)"  # LO: <= 64 chars
 _TEXT_DUMMY = "ANONYMIZED"
-_DUMMIES = {"AE": "ANONYMOUS", "AS": "000Y", "CS": _TEXT_DUMMY, "DA": "19000101",
-            "DS": "0", "DT": "19000101000000", "IS": "0", "LO": _TEXT_DUMMY,
-            "LT": _TEXT_DUMMY, "PN": _TEXT_DUMMY, "SH": _TEXT_DUMMY, "ST": _TEXT_DUMMY,
-            "TM": "000000", "UC": _TEXT_DUMMY, "UR": "urn:anonymized", "UT": _TEXT_DUMMY}
+_DUMMIES = {
+    "AE": "ANONYMOUS",
+    "AS": "000Y",
+    "CS": _TEXT_DUMMY,
+    "DA": "19000101",
+    "DS": "0",
+    "DT": "19000101000000",
+    "IS": "0",
+    "LO": _TEXT_DUMMY,
+    "LT": _TEXT_DUMMY,
+    "PN": _TEXT_DUMMY,
+    "SH": _TEXT_DUMMY,
+    "ST": _TEXT_DUMMY,
+    "TM": "000000",
+    "UC": _TEXT_DUMMY,
+    "UR": "urn:anonymized",
+    "UT": _TEXT_DUMMY,
+}
 _NUMERIC_VRS = {"AT", "FL", "FD", "SL", "SS", "SV", "UL", "US", "UV"}
 _FREE_TEXT_VRS = {"PN", "LT", "ST", "UT", "UC"}
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
@@ -65,13 +80,21 @@ class _Run:
         self.report = DeidentificationReport(date_shift_days=shift_days)
 
     def record(self, path, tag, rule: ProfileRule, applied):
-        self.report.actions.append(AppliedAction(path, f"({tag.group:04X},{tag.element:04X})",
-                                                 rule.name, rule.action, applied))
+        self.report.actions.append(
+            AppliedAction(
+                path, f"({tag.group:04X},{tag.element:04X})", rule.name, rule.action, applied
+            )
+        )
 
 
-def deidentify(dataset: Dataset, *, uid_map: UidMapper | None = None,
-               date_shift_days: int | None = None, patient_id: str | None = None,
-               keep_private: bool = False) -> tuple[Dataset, DeidentificationReport]:
+def deidentify(
+    dataset: Dataset,
+    *,
+    uid_map: UidMapper | None = None,
+    date_shift_days: int | None = None,
+    patient_id: str | None = None,
+    keep_private: bool = False,
+) -> tuple[Dataset, DeidentificationReport]:
     """Apply the DICOM Basic Application Level Confidentiality Profile.
 
     Parameters
@@ -110,12 +133,15 @@ def deidentify(dataset: Dataset, *, uid_map: UidMapper | None = None,
     ('', 'YES')
     """
     if not isinstance(dataset, Dataset):
-        raise TypeError(f"dataset must be a pydicom Dataset, got {type(dataset).__name__}; "
-                        "read files with pydicom.dcmread or use deidentify_file")
+        raise TypeError(
+            f"dataset must be a pydicom Dataset, got {type(dataset).__name__}; "
+            "read files with pydicom.dcmread or use deidentify_file"
+        )
     if date_shift_days is not None and not isinstance(date_shift_days, int):
         raise TypeError(f"date_shift_days must be an int number of days, got {date_shift_days!r}")
-    run = _Run(uid_map if uid_map is not None else UidMapper(), date_shift_days,
-               patient_id, keep_private)
+    run = _Run(
+        uid_map if uid_map is not None else UidMapper(), date_shift_days, patient_id, keep_private
+    )
     _inspect_pixel_risks(dataset, run.report)
     out = copy.deepcopy(dataset)
     _walk(out, run, path="", in_dummy_sequence=False)
@@ -136,8 +162,11 @@ def _walk(ds: Dataset, run: _Run, path: str, in_dummy_sequence: bool) -> None:
         group = tag.group
         if 0x6000 <= group <= 0x601E and group % 2 == 0:
             del ds[tag]
-            run.report.actions.append(AppliedAction(path, f"({group:04X},{tag.element:04X})",
-                                                    "Overlay group", "X (60xx)", "X"))
+            run.report.actions.append(
+                AppliedAction(
+                    path, f"({group:04X},{tag.element:04X})", "Overlay group", "X (60xx)", "X"
+                )
+            )
             continue
         rule = rule_for_tag(tag)
         if rule is None:
@@ -203,8 +232,12 @@ def _resolve(action: str, elem, run: _Run) -> str:
 
 def _is_empty(elem) -> bool:
     value = elem.value
-    return value is None or value == "" or value == b"" or (hasattr(value, "__len__")
-                                                           and len(value) == 0)
+    return (
+        value is None
+        or value == ""
+        or value == b""
+        or (hasattr(value, "__len__") and len(value) == 0)
+    )
 
 
 def _empty(vr: str):
@@ -262,25 +295,39 @@ def _inspect_pixel_risks(ds: Dataset, report: DeidentificationReport) -> None:
     has_pixels = any(keyword in ds for keyword in _PIXEL_KEYWORDS)
     report.burned_in_risk = value == "YES" or (value not in ("YES", "NO") and has_pixels)
     if value == "YES":
-        report.warnings.append("Burned In Annotation is YES: the pixels show text (names, "
-                               "dates?) that header de-identification cannot remove")
+        report.warnings.append(
+            "Burned In Annotation is YES: the pixels show text (names, "
+            "dates?) that header de-identification cannot remove"
+        )
     elif report.burned_in_risk:
-        report.warnings.append("Burned In Annotation is missing: check the pixels for text "
-                               "before release (Clean Pixel Data option not applied)")
-    groups = sorted({int(tag) >> 16 for tag in ds.keys()
-                     if 0x6000 <= (int(tag) >> 16) <= 0x601E and (int(tag) >> 16) % 2 == 0})
+        report.warnings.append(
+            "Burned In Annotation is missing: check the pixels for text "
+            "before release (Clean Pixel Data option not applied)"
+        )
+    groups = sorted(
+        {
+            int(tag) >> 16
+            for tag in ds.keys()
+            if 0x6000 <= (int(tag) >> 16) <= 0x601E and (int(tag) >> 16) % 2 == 0
+        }
+    )
     report.overlay_groups = groups
     if groups:
         report.warnings.append(
             "overlay planes in groups " + ", ".join(f"{g:04X}" for g in groups) + " may hold "
             "text or graphics; they were removed, but bits embedded in Pixel Data (retired "
-            "usage) would remain")
+            "usage) would remain"
+        )
 
 
 def _clean_file_meta(ds: Dataset, run: _Run) -> None:
     meta = ds.file_meta
-    kept = {"FileMetaInformationVersion", "MediaStorageSOPClassUID",
-            "MediaStorageSOPInstanceUID", "TransferSyntaxUID"}
+    kept = {
+        "FileMetaInformationVersion",
+        "MediaStorageSOPClassUID",
+        "MediaStorageSOPInstanceUID",
+        "TransferSyntaxUID",
+    }
     for tag in list(meta.keys()):
         elem = meta[tag]
         if elem.keyword not in kept:  # source/sending AE titles, old implementation, lengths
@@ -309,4 +356,5 @@ def _mark_as_deidentified(ds: Dataset, run: _Run) -> None:
         items.append(item)
     ds.DeidentificationMethodCodeSequence = Sequence(items)
     ds.LongitudinalTemporalInformationModified = (
-        "MODIFIED" if run.shift_days is not None else "REMOVED")
+        "MODIFIED" if run.shift_days is not None else "REMOVED"
+    )

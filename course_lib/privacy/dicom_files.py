@@ -13,6 +13,7 @@ into the old records. :func:`deidentify_file` refuses one (:class:`DicomDirError
 :func:`deidentify_tree` lists it as skipped; rebuild one for the de-identified files
 with ``pydicom.fileset.FileSet`` if needed.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,12 +30,21 @@ from course_lib.privacy.deid_report import DeidentificationReport
 from course_lib.privacy.dicom_deid import deidentify
 from course_lib.privacy.uid_mapper import UidMapper
 
-__all__ = ["DicomDirError", "FileOutcome", "TreeResult", "deidentify_file", "deidentify_tree",
-           "is_dicomdir", "write_atomically"]
+__all__ = [
+    "DicomDirError",
+    "FileOutcome",
+    "TreeResult",
+    "deidentify_file",
+    "deidentify_tree",
+    "is_dicomdir",
+    "write_atomically",
+]
 
 _DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
-_DICOMDIR_FIX = ("de-identify the image files it indexes (deidentify_tree does), then build a "
-                 "new DICOMDIR for them with pydicom.fileset.FileSet")
+_DICOMDIR_FIX = (
+    "de-identify the image files it indexes (deidentify_tree does), then build a "
+    "new DICOMDIR for them with pydicom.fileset.FileSet"
+)
 
 
 class DicomDirError(CourseLibError, ValueError):
@@ -44,8 +54,10 @@ class DicomDirError(CourseLibError, ValueError):
 def is_dicomdir(dataset: pydicom.Dataset) -> bool:
     """True for a DICOMDIR: a directory record sequence or the Media Storage Directory class."""
     meta = getattr(dataset, "file_meta", None) or {}
-    return "DirectoryRecordSequence" in dataset or str(
-        meta.get("MediaStorageSOPClassUID", "")) == _DICOMDIR_CLASS
+    return (
+        "DirectoryRecordSequence" in dataset
+        or str(meta.get("MediaStorageSOPClassUID", "")) == _DICOMDIR_CLASS
+    )
 
 
 def write_atomically(dataset: pydicom.Dataset, dst: str | os.PathLike) -> Path:
@@ -76,10 +88,16 @@ def write_atomically(dataset: pydicom.Dataset, dst: str | os.PathLike) -> Path:
     return dst
 
 
-def deidentify_file(src: str | os.PathLike, dst: str | os.PathLike, *,
-                    uid_map: UidMapper | None = None, date_shift_days: int | None = None,
-                    patient_id: str | None = None, keep_private: bool = False,
-                    force: bool = False) -> DeidentificationReport:
+def deidentify_file(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    *,
+    uid_map: UidMapper | None = None,
+    date_shift_days: int | None = None,
+    patient_id: str | None = None,
+    keep_private: bool = False,
+    force: bool = False,
+) -> DeidentificationReport:
     """Read ``src``, apply :func:`course_lib.privacy.deidentify`, write ``dst`` atomically.
 
     Parameters
@@ -103,14 +121,23 @@ def deidentify_file(src: str | os.PathLike, dst: str | os.PathLike, *,
     """
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
-        raise ValueError(f"dst must differ from src ({src}): never overwrite the original; "
-                         "write the de-identified copy elsewhere")
+        raise ValueError(
+            f"dst must differ from src ({src}): never overwrite the original; "
+            "write the de-identified copy elsewhere"
+        )
     dataset = pydicom.dcmread(src, force=force)
     if is_dicomdir(dataset):
-        raise DicomDirError(f"{src} is a DICOMDIR, not an image: its file paths name "
-                            f"patients and its offsets would be stale; {_DICOMDIR_FIX}.")
-    clean, report = deidentify(dataset, uid_map=uid_map, date_shift_days=date_shift_days,
-                               patient_id=patient_id, keep_private=keep_private)
+        raise DicomDirError(
+            f"{src} is a DICOMDIR, not an image: its file paths name "
+            f"patients and its offsets would be stale; {_DICOMDIR_FIX}."
+        )
+    clean, report = deidentify(
+        dataset,
+        uid_map=uid_map,
+        date_shift_days=date_shift_days,
+        patient_id=patient_id,
+        keep_private=keep_private,
+    )
     write_atomically(clean, dst)
     return report
 
@@ -152,10 +179,17 @@ class TreeResult:
         return [outcome for outcome in self.files if outcome.dst is not None]
 
 
-def deidentify_tree(src_dir: str | os.PathLike, dst_dir: str | os.PathLike, *,
-                    shift_dates: bool = True, max_shift_days: int = 365, seed: int = 0,
-                    keep_private: bool = False, uid_map: UidMapper | None = None,
-                    prefix: str = "ANON") -> TreeResult:
+def deidentify_tree(
+    src_dir: str | os.PathLike,
+    dst_dir: str | os.PathLike,
+    *,
+    shift_dates: bool = True,
+    max_shift_days: int = 365,
+    seed: int = 0,
+    keep_private: bool = False,
+    uid_map: UidMapper | None = None,
+    prefix: str = "ANON",
+) -> TreeResult:
     """De-identify every DICOM file under ``src_dir`` into ``dst_dir``.
 
     Parameters
@@ -198,19 +232,25 @@ def deidentify_tree(src_dir: str | os.PathLike, dst_dir: str | os.PathLike, *,
             result.files.append(FileOutcome(src, None, f"not readable as DICOM: {error}"))
             continue
         if is_dicomdir(dataset):
-            result.files.append(FileOutcome(src, None, f"DICOMDIR: not de-identified; "
-                                                       f"{_DICOMDIR_FIX}"))
+            result.files.append(
+                FileOutcome(src, None, f"DICOMDIR: not de-identified; {_DICOMDIR_FIX}")
+            )
             continue
         original_id = str(dataset.get("PatientID", "")).strip() or "<no Patient ID>"
         if original_id not in result.pseudonyms:
             pseudonym = f"{prefix}{len(result.pseudonyms) + 1:04d}"
             result.pseudonyms[original_id] = pseudonym
             result.date_shifts[pseudonym] = rng.choice(
-                [d for d in range(-max_shift_days, max_shift_days + 1) if d != 0])
+                [d for d in range(-max_shift_days, max_shift_days + 1) if d != 0]
+            )
         pseudonym = result.pseudonyms[original_id]
         clean, report = deidentify(
-            dataset, uid_map=result.uid_map, patient_id=pseudonym, keep_private=keep_private,
-            date_shift_days=result.date_shifts[pseudonym] if shift_dates else None)
+            dataset,
+            uid_map=result.uid_map,
+            patient_id=pseudonym,
+            keep_private=keep_private,
+            date_shift_days=result.date_shifts[pseudonym] if shift_dates else None,
+        )
         name = str(clean.get("SOPInstanceUID", "")) or result.uid_map(str(src))
         dst = write_atomically(clean, dst_dir / pseudonym / f"{name}.dcm")
         result.files.append(FileOutcome(src, dst, "de-identified", report))

@@ -34,6 +34,7 @@ Found. Trends Theor. Comput. Sci. 9(3-4). doi:10.1561/0400000042
 McMahan, H. B., Ramage, D., Talwar, K. & Zhang, L. (2018). Learning differentially
 private recurrent language models. ICLR. arXiv:1710.06963
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -42,14 +43,21 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-__all__ = ["DPSGD", "average_by_group", "clip_per_sample", "per_sample_gradients",
-           "poisson_sample", "private_gradient"]
+__all__ = [
+    "DPSGD",
+    "average_by_group",
+    "clip_per_sample",
+    "per_sample_gradients",
+    "poisson_sample",
+    "private_gradient",
+]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def poisson_sample(n_samples: int, sample_rate: float,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def poisson_sample(
+    n_samples: int, sample_rate: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Indices of a Poisson-sampled lot: each of ``n_samples`` kept with probability q.
 
     Returns
@@ -63,8 +71,9 @@ def poisson_sample(n_samples: int, sample_rate: float,
     return torch.nonzero(keep, as_tuple=False).flatten()
 
 
-def per_sample_gradients(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
-                         targets: torch.Tensor) -> dict[str, torch.Tensor]:
+def per_sample_gradients(
+    model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """Gradient of the loss of each example separately.
 
     Parameters
@@ -93,11 +102,13 @@ def per_sample_gradients(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor
 
     # randomness="different": each example draws its own dropout mask, as in a loop
     return vmap(grad(loss_of_one), in_dims=(None, 0, 0), randomness="different")(
-        params, inputs, targets)
+        params, inputs, targets
+    )
 
 
-def average_by_group(grads: dict[str, torch.Tensor],
-                     groups: torch.Tensor) -> dict[str, torch.Tensor]:
+def average_by_group(
+    grads: dict[str, torch.Tensor], groups: torch.Tensor
+) -> dict[str, torch.Tensor]:
     """Average per-example gradients within each privacy unit (patient).
 
     Parameters
@@ -115,12 +126,16 @@ def average_by_group(grads: dict[str, torch.Tensor],
     """
     groups = torch.as_tensor(groups)
     if groups.dim() != 1 or groups.dtype.is_floating_point:
-        raise ValueError(f"groups must be a 1-D integer tensor (one unit id per example), "
-                         f"got shape {tuple(groups.shape)} and dtype {groups.dtype}")
+        raise ValueError(
+            f"groups must be a 1-D integer tensor (one unit id per example), "
+            f"got shape {tuple(groups.shape)} and dtype {groups.dtype}"
+        )
     for name, g in grads.items():
         if g.shape[0] != groups.shape[0]:
-            raise ValueError(f"groups has {groups.shape[0]} entries but the gradient of "
-                             f"{name!r} has {g.shape[0]} examples")
+            raise ValueError(
+                f"groups has {groups.shape[0]} entries but the gradient of "
+                f"{name!r} has {g.shape[0]} examples"
+            )
     _, index = torch.unique(groups, return_inverse=True)
     index = index.to(next(iter(grads.values())).device)
     n_units = int(index.max()) + 1 if index.numel() else 0
@@ -133,8 +148,9 @@ def average_by_group(grads: dict[str, torch.Tensor],
     return out
 
 
-def clip_per_sample(grads: dict[str, torch.Tensor],
-                    max_norm: float) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+def clip_per_sample(
+    grads: dict[str, torch.Tensor], max_norm: float
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """Scale each example's gradient to an L2 norm of at most ``max_norm``.
 
     The norm is taken over all parameters together (flat clipping).
@@ -155,11 +171,18 @@ def clip_per_sample(grads: dict[str, torch.Tensor],
     return clipped, norms
 
 
-def private_gradient(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
-                     targets: torch.Tensor, *, max_norm: float, noise_multiplier: float,
-                     expected_batch_size: float | None = None,
-                     generator: torch.Generator | None = None,
-                     groups: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+def private_gradient(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    max_norm: float,
+    noise_multiplier: float,
+    expected_batch_size: float | None = None,
+    generator: torch.Generator | None = None,
+    groups: torch.Tensor | None = None,
+) -> dict[str, torch.Tensor]:
     """The noisy, clipped average gradient of DP-SGD for one lot.
 
     Parameters
@@ -200,8 +223,9 @@ def private_gradient(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor,
         total = g.sum(dim=0)
         if noise_multiplier > 0:
             where = generator.device if generator is not None else total.device
-            noise = torch.randn(total.shape, generator=generator, device=where,
-                                dtype=total.dtype).to(total.device)
+            noise = torch.randn(
+                total.shape, generator=generator, device=where, dtype=total.dtype
+            ).to(total.device)
             total = total + noise_multiplier * max_norm * noise
         noisy[name] = total / divisor
     return noisy
@@ -234,9 +258,16 @@ class DPSGD:
     >>> loss = dp.step(torch.randn(8, 3), torch.randn(8, 1), nn.functional.mse_loss)
     """
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, max_norm: float,
-                 noise_multiplier: float, expected_batch_size: float | None = None,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        *,
+        max_norm: float,
+        noise_multiplier: float,
+        expected_batch_size: float | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
         if max_norm <= 0:
             raise ValueError(f"max_norm must be > 0, got {max_norm}")
         if noise_multiplier < 0:
@@ -246,8 +277,13 @@ class DPSGD:
         self.expected_batch_size, self.generator = expected_batch_size, generator
         self.steps = 0
 
-    def step(self, inputs: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn,
-             groups: torch.Tensor | None = None) -> float:
+    def step(
+        self,
+        inputs: torch.Tensor,
+        targets: torch.Tensor,
+        loss_fn: LossFn,
+        groups: torch.Tensor | None = None,
+    ) -> float:
         """One DP-SGD step on a lot; returns the (non-private) mean loss for monitoring.
 
         ``groups`` (optional, ``(B,)``) names each example's privacy unit (patient):
@@ -258,11 +294,17 @@ class DPSGD:
             return float("nan")
         with torch.no_grad():
             loss = float(loss_fn(self.model(inputs), targets))
-        gradient = private_gradient(self.model, loss_fn, inputs, targets,
-                                    max_norm=self.max_norm,
-                                    noise_multiplier=self.noise_multiplier,
-                                    expected_batch_size=self.expected_batch_size,
-                                    generator=self.generator, groups=groups)
+        gradient = private_gradient(
+            self.model,
+            loss_fn,
+            inputs,
+            targets,
+            max_norm=self.max_norm,
+            noise_multiplier=self.noise_multiplier,
+            expected_batch_size=self.expected_batch_size,
+            generator=self.generator,
+            groups=groups,
+        )
         self.optimizer.zero_grad(set_to_none=True)
         for name, param in self.model.named_parameters():
             if name in gradient:

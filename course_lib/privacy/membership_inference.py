@@ -32,6 +32,7 @@ privacy. ICML, PMLR 37:1376-1385. arXiv:1311.0776
 Carlini, N., Chien, S., Nasr, M., Song, S., Terzis, A. & Tramer, F. (2022). Membership
 inference attacks from first principles. IEEE S&P. doi:10.1109/SP46214.2022.9833649
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -50,9 +51,9 @@ def _as_array(values) -> np.ndarray:
     return np.asarray(values, dtype=float).ravel()
 
 
-def membership_advantage(losses_members: np.ndarray | Iterable[float],
-                         losses_nonmembers: np.ndarray | Iterable[float]
-                         ) -> tuple[float, float, float]:
+def membership_advantage(
+    losses_members: np.ndarray | Iterable[float], losses_nonmembers: np.ndarray | Iterable[float]
+) -> tuple[float, float, float]:
     """Best loss-threshold attack: advantage, threshold and ROC AUC.
 
     The attack predicts "member" when ``loss <= threshold``. Every distinct observed
@@ -78,8 +79,10 @@ def membership_advantage(losses_members: np.ndarray | Iterable[float],
     """
     members, others = _as_array(losses_members), _as_array(losses_nonmembers)
     if members.size == 0 or others.size == 0:
-        raise ValueError("need at least one member and one non-member loss, got "
-                         f"{members.size} and {others.size}")
+        raise ValueError(
+            "need at least one member and one non-member loss, got "
+            f"{members.size} and {others.size}"
+        )
     if not (np.all(np.isfinite(members)) and np.all(np.isfinite(others))):
         raise ValueError("losses must be finite; drop NaN/inf losses (diverged model?)")
     thresholds = np.unique(np.concatenate([members, others]))
@@ -99,9 +102,11 @@ def membership_advantage(losses_members: np.ndarray | Iterable[float],
     return advantage, best_threshold, auc
 
 
-def tpr_at_fpr(losses_members: np.ndarray | Iterable[float],
-               losses_nonmembers: np.ndarray | Iterable[float],
-               max_fpr: float) -> tuple[float, float]:
+def tpr_at_fpr(
+    losses_members: np.ndarray | Iterable[float],
+    losses_nonmembers: np.ndarray | Iterable[float],
+    max_fpr: float,
+) -> tuple[float, float]:
     """True-positive rate of the loss-threshold attack at a false-positive rate <= ``max_fpr``.
 
     The attack says "member" when ``loss < t``; ``t`` is the largest threshold that
@@ -125,8 +130,10 @@ def tpr_at_fpr(losses_members: np.ndarray | Iterable[float],
     """
     members, others = _as_array(losses_members), _as_array(losses_nonmembers)
     if members.size == 0 or others.size == 0:
-        raise ValueError("need at least one member and one non-member loss, got "
-                         f"{members.size} and {others.size}")
+        raise ValueError(
+            "need at least one member and one non-member loss, got "
+            f"{members.size} and {others.size}"
+        )
     if not 0.0 <= max_fpr <= 1.0:
         raise ValueError(f"max_fpr must lie in [0, 1], got {max_fpr}")
     allowed = int(np.floor(max_fpr * others.size + 1e-9))
@@ -153,8 +160,9 @@ def dp_tpr_bound(epsilon: float, delta: float, fpr: float) -> float:
         raise ValueError(f"fpr must lie in [0, 1], got {fpr}")
     if np.isinf(epsilon):
         return 1.0
-    return float(min(1.0, np.exp(epsilon) * fpr + delta,
-                     1.0 - np.exp(-epsilon) * (1.0 - delta - fpr)))
+    return float(
+        min(1.0, np.exp(epsilon) * fpr + delta, 1.0 - np.exp(-epsilon) * (1.0 - delta - fpr))
+    )
 
 
 def dp_advantage_bound(epsilon: float, delta: float) -> float:

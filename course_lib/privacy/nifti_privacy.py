@@ -22,6 +22,7 @@ with face-recognition software. N Engl J Med 381:1684-1686. doi:10.1056/NEJMc190
 Bischoff-Grethe, A. et al. (2007). A technique for the deidentification of
 structural brain MR images. Hum Brain Mapp 28(9):892-903. doi:10.1002/hbm.20312
 """
+
 from __future__ import annotations
 
 from types import MappingProxyType
@@ -64,13 +65,16 @@ def nifti_header_report(img: nib.Nifti1Image) -> dict[str, str]:
         of each header extension (code and size in bytes), "" when there are none.
     """
     if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
-        raise TypeError(f"img must be a nibabel Nifti1Image/Nifti2Image, got "
-                        f"{type(img).__name__}; load files with nibabel.load")
+        raise TypeError(
+            f"img must be a nibabel Nifti1Image/Nifti2Image, got "
+            f"{type(img).__name__}; load files with nibabel.load"
+        )
     header = img.header
     report = {name: _decode(header[name]) for name in _TEXT_FIELDS if name in header}
     extensions = header.extensions
     report["extensions"] = "; ".join(
-        f"code {ext.get_code()}: {len(ext.get_content())} bytes" for ext in extensions)
+        f"code {ext.get_code()}: {len(ext.get_content())} bytes" for ext in extensions
+    )
     return report
 
 
@@ -97,9 +101,14 @@ def scrub_nifti_header(img: nib.Nifti1Image) -> nib.Nifti1Image:
     return img.__class__(img.dataobj, img.affine, header)
 
 
-def face_mask(anatomy_shape: tuple[int, ...], affine: np.ndarray, *,
-              min_y: float = FACE_PLANE["min_y"], intercept: float = FACE_PLANE["intercept"],
-              slope: float = FACE_PLANE["slope"]) -> np.ndarray:
+def face_mask(
+    anatomy_shape: tuple[int, ...],
+    affine: np.ndarray,
+    *,
+    min_y: float = FACE_PLANE["min_y"],
+    intercept: float = FACE_PLANE["intercept"],
+    slope: float = FACE_PLANE["slope"],
+) -> np.ndarray:
     """Boolean mask of the face region (anterior-inferior to the brain) in MNI space.
 
     A teaching approximation of what defacing removes: all voxels whose centre, in

@@ -6,6 +6,7 @@ address, institution, physicians, accession number, device serial numbers, UIDs
 that a hospital can look up, private vendor tags...). :func:`remaining_phi` lists
 every such attribute that still holds its original, non-empty value.
 """
+
 from __future__ import annotations
 
 import copy
@@ -94,8 +95,13 @@ def remaining_phi(original: Dataset, deidentified: Dataset) -> list[LeftoverPHI]
             continue
         kept = after.get((path, tag))
         if kept is not None and kept.value == value:
-            leftovers.append(LeftoverPHI(path, f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
-                                         rule.name if rule.tag != "gggg,eeee" else
-                                         f"Private: {elem.name}", rule.action,
-                                         _text(value)[:60]))
+            leftovers.append(
+                LeftoverPHI(
+                    path,
+                    f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
+                    rule.name if rule.tag != "gggg,eeee" else f"Private: {elem.name}",
+                    rule.action,
+                    _text(value)[:60],
+                )
+            )
     return leftovers

@@ -23,6 +23,7 @@ Mironov, I. (2017). Renyi differential privacy. IEEE CSF. doi:10.1109/CSF.2017.1
 Mironov, I., Talwar, K. & Zhang, L. (2019). Renyi differential privacy of the
 sampled Gaussian mechanism. arXiv:1908.10530
 """
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,13 @@ from typing import Sequence
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-__all__ = ["DEFAULT_ORDERS", "compute_epsilon", "compute_rdp", "epsilon_from_rdp",
-           "noise_for_epsilon"]
+__all__ = [
+    "DEFAULT_ORDERS",
+    "compute_epsilon",
+    "compute_rdp",
+    "epsilon_from_rdp",
+    "noise_for_epsilon",
+]
 
 #: Integer Renyi orders searched by default.
 DEFAULT_ORDERS: tuple[int, ...] = tuple(range(2, 65)) + (80, 96, 128, 192, 256, 512, 1024)
@@ -54,13 +60,15 @@ def _rdp_one_step(q: float, sigma: float, order: int) -> float:
         return order / (2 * sigma**2)
     k = np.arange(order + 1, dtype=float)
     log_binom = gammaln(order + 1) - gammaln(k + 1) - gammaln(order - k + 1)
-    log_terms = (log_binom + (order - k) * math.log1p(-q) + k * math.log(q)
-                 + (k * k - k) / (2 * sigma**2))
+    log_terms = (
+        log_binom + (order - k) * math.log1p(-q) + k * math.log(q) + (k * k - k) / (2 * sigma**2)
+    )
     return float(logsumexp(log_terms)) / (order - 1)
 
 
-def compute_rdp(q: float, sigma: float, steps: int,
-                orders: Sequence[int] = DEFAULT_ORDERS) -> np.ndarray:
+def compute_rdp(
+    q: float, sigma: float, steps: int, orders: Sequence[int] = DEFAULT_ORDERS
+) -> np.ndarray:
     """RDP of ``steps`` compositions of the sampled Gaussian mechanism.
 
     Parameters
@@ -89,8 +97,9 @@ def compute_rdp(q: float, sigma: float, steps: int,
     return np.array([steps * _rdp_one_step(q, sigma, int(a)) for a in orders])
 
 
-def epsilon_from_rdp(orders: Sequence[int], rdp: Sequence[float],
-                     delta: float) -> tuple[float, int]:
+def epsilon_from_rdp(
+    orders: Sequence[int], rdp: Sequence[float], delta: float
+) -> tuple[float, int]:
     """Convert RDP to (epsilon, delta)-DP (Mironov 2017, Proposition 3).
 
     Returns
@@ -101,16 +110,18 @@ def epsilon_from_rdp(orders: Sequence[int], rdp: Sequence[float],
         The order that attains the minimum.
     """
     if not 0.0 < delta < 1.0:
-        raise ValueError(f"delta must lie in (0, 1), got {delta}; a common choice is "
-                         "1/(10 * dataset size)")
+        raise ValueError(
+            f"delta must lie in (0, 1), got {delta}; a common choice is 1/(10 * dataset size)"
+        )
     orders, rdp = np.asarray(orders, dtype=float), np.asarray(rdp, dtype=float)
     eps = rdp + math.log(1.0 / delta) / (orders - 1.0)
     best = int(np.nanargmin(eps))
     return float(eps[best]), int(orders[best])
 
 
-def compute_epsilon(q: float, sigma: float, steps: int, delta: float,
-                    orders: Sequence[int] = DEFAULT_ORDERS) -> float:
+def compute_epsilon(
+    q: float, sigma: float, steps: int, delta: float, orders: Sequence[int] = DEFAULT_ORDERS
+) -> float:
     """Epsilon spent by DP-SGD after ``steps`` steps.
 
     Parameters
@@ -139,8 +150,15 @@ def compute_epsilon(q: float, sigma: float, steps: int, delta: float,
     return epsilon_from_rdp(orders, compute_rdp(q, sigma, steps, orders), delta)[0]
 
 
-def noise_for_epsilon(target_eps: float, q: float, steps: int, delta: float, *,
-                      tolerance: float = 1e-3, sigma_max: float = 1e4) -> float:
+def noise_for_epsilon(
+    target_eps: float,
+    q: float,
+    steps: int,
+    delta: float,
+    *,
+    tolerance: float = 1e-3,
+    sigma_max: float = 1e4,
+) -> float:
     """Smallest noise multiplier whose epsilon is at most ``target_eps`` (bisection).
 
     Epsilon decreases monotonically as sigma grows, so bisection on sigma finds the
@@ -169,9 +187,11 @@ def noise_for_epsilon(target_eps: float, q: float, steps: int, delta: float, *,
     while compute_epsilon(q, high, steps, delta) > target_eps:
         low, high = high, 2.0 * high
         if high > sigma_max:
-            raise ValueError(f"no noise multiplier <= {sigma_max} reaches epsilon={target_eps} "
-                             f"with q={q}, steps={steps}, delta={delta}; allow more epsilon, "
-                             "fewer steps or a smaller sampling rate")
+            raise ValueError(
+                f"no noise multiplier <= {sigma_max} reaches epsilon={target_eps} "
+                f"with q={q}, steps={steps}, delta={delta}; allow more epsilon, "
+                "fewer steps or a smaller sampling rate"
+            )
     while high - low > tolerance * high:
         middle = 0.5 * (low + high)
         if compute_epsilon(q, middle, steps, delta) > target_eps:

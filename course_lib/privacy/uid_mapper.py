@@ -19,6 +19,7 @@ DICOM PS3.5 2026d, Annex B.2 "UUID Derived UID".
 Leach, Mealling & Salz (2005). RFC 4122, A Universally Unique IDentifier (UUID)
 URN Namespace. doi:10.17487/RFC4122
 """
+
 from __future__ import annotations
 
 import uuid
@@ -49,8 +50,10 @@ class UidMapper:
 
     def __init__(self, namespace: uuid.UUID | None = None) -> None:
         if namespace is not None and not isinstance(namespace, uuid.UUID):
-            raise TypeError(f"namespace must be a uuid.UUID, got {type(namespace).__name__}; "
-                            "use uuid.UUID('...') or leave it None for a random one")
+            raise TypeError(
+                f"namespace must be a uuid.UUID, got {type(namespace).__name__}; "
+                "use uuid.UUID('...') or leave it None for a random one"
+            )
         self._namespace = namespace if namespace is not None else uuid.uuid4()
         self._map: dict[str, str] = {}
         self._issued: set[str] = set()

@@ -16,6 +16,7 @@ Volumes come back as :class:`RealSubject` (``images``, ``affine``, ``labels``,
 ``brain_mask``... like a simulated ``Subject``), read with :func:`course_lib.nifti.read_nifti`
 and put in the closest RAS+ voxel order (optionally resampled to 1 or 2 mm).
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(

@@ -18,6 +18,7 @@ References
 IXI Dataset, Imperial College London, https://brain-development.org/ixi-dataset/
 (CC BY-SA 3.0).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,11 @@ __all__ = ["IXI_CONTRASTS", "IXI_SITES", "ixi_subjects", "ixi_files"]
 #: Course contrast name -> (registry entry, IXI file suffix).
 IXI_CONTRASTS = {"T1w": ("ixi_t1", "T1"), "T2w": ("ixi_t2", "T2"), "PD": ("ixi_pd", "PD")}
 #: IXI site code -> hospital and scanner (IXI web site).
-IXI_SITES = {"Guys": "Guy's Hospital, Philips 1.5 T", "HH": "Hammersmith Hospital, Philips 3 T",
-             "IOP": "Institute of Psychiatry, GE 1.5 T"}
+IXI_SITES = {
+    "Guys": "Guy's Hospital, Philips 1.5 T",
+    "HH": "Hammersmith Hospital, Philips 3 T",
+    "IOP": "Institute of Psychiatry, GE 1.5 T",
+}
 _NAME = re.compile(r"^IXI(\d{3})-(Guys|HH|IOP)-(\d{4})-(T1|T2|PD)\.nii(?:\.gz)?$")
 
 
@@ -51,9 +55,16 @@ def ixi_files(folder: Path, suffix: str) -> dict[str, tuple[str, Path]]:
     return found
 
 
-def ixi_subjects(contrasts: Sequence[str] = ("T1w",), n: int | None = None, *,
-                 sites: Sequence[str] | None = None, resolution: float | None = None,
-                 download: bool = False, registry=None, cache_dir=None) -> list[RealSubject]:
+def ixi_subjects(
+    contrasts: Sequence[str] = ("T1w",),
+    n: int | None = None,
+    *,
+    sites: Sequence[str] | None = None,
+    resolution: float | None = None,
+    download: bool = False,
+    registry=None,
+    cache_dir=None,
+) -> list[RealSubject]:
     """IXI subjects with the given contrasts, in subject-ID order.
 
     Parameters
@@ -103,13 +114,23 @@ def ixi_subjects(contrasts: Sequence[str] = ("T1w",), n: int | None = None, *,
         for contrast in contrasts:
             site, path = files[contrast][subject_id]
             image, image_affine = load_volume(path, resolution)
-            if affine is not None and (image.shape != next(iter(images.values())).shape
-                                       or not np.allclose(image_affine, affine, atol=1e-3)):
+            if affine is not None and (
+                image.shape != next(iter(images.values())).shape
+                or not np.allclose(image_affine, affine, atol=1e-3)
+            ):
                 raise ValueError(
                     f"{subject_id}: {contrasts[0]} and {contrast} are not on one voxel grid "
                     "(separate acquisitions). Ask for ('T2w', 'PD'), which IXI acquires "
-                    "together, or register the contrasts first (chapter 03a).")
+                    "together, or register the contrasts first (chapter 03a)."
+                )
             images[contrast], affine, paths[contrast] = image, image_affine, path.name
-        subjects.append(RealSubject(images=images, affine=affine, center=site, id=subject_id,
-                                    meta={"files": paths, "scanner": IXI_SITES[site]}))
+        subjects.append(
+            RealSubject(
+                images=images,
+                affine=affine,
+                center=site,
+                id=subject_id,
+                meta={"files": paths, "scanner": IXI_SITES[site]},
+            )
+        )
     return subjects

@@ -15,6 +15,7 @@ Yang J et al. MedMNIST v2. Sci Data 10, 41 (2023). doi:10.1038/s41597-022-01721-
 Bilic P et al. The Liver Tumor Segmentation Benchmark (LiTS). Med Image Anal 84, 102680
 (2023). doi:10.1016/j.media.2022.102680 (OrganAMNIST's source).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,15 @@ class ImageSet:
         return len(self.labels)
 
 
-def medmnist_split(split: str = "train", name: str = "organamnist", n: int | None = None, *,
-                   download: bool = False, registry=None, cache_dir=None) -> ImageSet:
+def medmnist_split(
+    split: str = "train",
+    name: str = "organamnist",
+    n: int | None = None,
+    *,
+    download: bool = False,
+    registry=None,
+    cache_dir=None,
+) -> ImageSet:
     """One official split of a MedMNIST data set.
 
     Parameters
@@ -87,15 +95,24 @@ def medmnist_split(split: str = "train", name: str = "organamnist", n: int | Non
             images = archive[f"{split}_images"]
             labels = archive[f"{split}_labels"]
     except (KeyError, ValueError, OSError) as error:
-        raise CorruptFileError(path, f"it is not a MedMNIST file with a {split!r} split "
-                                     f"({type(error).__name__}: {error})", fix) from error
+        raise CorruptFileError(
+            path,
+            f"it is not a MedMNIST file with a {split!r} split ({type(error).__name__}: {error})",
+            fix,
+        ) from error
     expected = (raw.get("n_samples") or {}).get(split)
     if len(images) != len(labels) or (expected is not None and expected != len(images)):
-        raise CorruptFileError(path, f"split {split!r} has {len(images)} images and "
-                                     f"{len(labels)} labels (registry: {expected})", fix)
+        raise CorruptFileError(
+            path,
+            f"split {split!r} has {len(images)} images and "
+            f"{len(labels)} labels (registry: {expected})",
+            fix,
+        )
     images = images[:n]
     channels_first = images[:, None] if images.ndim == 3 else np.moveaxis(images, -1, 1)
     names = raw.get("labels") or {}
-    return ImageSet(images=channels_first.astype(np.float32) / 255.0,
-                    labels=np.asarray(labels[:n]).reshape(len(images), -1)[:, 0].astype(np.int64),
-                    class_names=tuple(names[str(i)] for i in range(len(names))))
+    return ImageSet(
+        images=channels_first.astype(np.float32) / 255.0,
+        labels=np.asarray(labels[:n]).reshape(len(images), -1)[:, 0].astype(np.int64),
+        class_names=tuple(names[str(i)] for i in range(len(names))),
+    )

@@ -17,6 +17,7 @@ References
 Antonelli M et al. The Medical Segmentation Decathlon. Nat Commun 13, 4128 (2022).
 doi:10.1038/s41467-022-30695-9 (CC BY-SA 4.0).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,13 +47,23 @@ def _task_root(folder: Path) -> Path:
     if (folder / "dataset.json").is_file():
         return folder
     if not found:
-        raise CorruptFileError(folder, "no dataset.json here nor one folder below",
-                               "Run `python -m data_fetch verify` to extract the task again")
+        raise CorruptFileError(
+            folder,
+            "no dataset.json here nor one folder below",
+            "Run `python -m data_fetch verify` to extract the task again",
+        )
     return found[0]
 
 
-def msd_subjects(task: str, n: int | None = None, *, resolution: float | None = None,
-                 download: bool = False, registry=None, cache_dir=None) -> list[RealSubject]:
+def msd_subjects(
+    task: str,
+    n: int | None = None,
+    *,
+    resolution: float | None = None,
+    download: bool = False,
+    registry=None,
+    cache_dir=None,
+) -> list[RealSubject]:
     """Labelled training cases of a decathlon task, in ``dataset.json`` order.
 
     Parameters
@@ -81,8 +92,9 @@ def msd_subjects(task: str, n: int | None = None, *, resolution: float | None = 
     RealDataNotCachedError, course_lib.exceptions.CorruptFileError
     """
     check_choice("task", task, MSD_TASKS)
-    folder = fetched_path(MSD_TASKS[task], download=download, registry=registry,
-                          cache_dir=cache_dir)
+    folder = fetched_path(
+        MSD_TASKS[task], download=download, registry=registry, cache_dir=cache_dir
+    )
     root = _task_root(folder)
     try:
         description = json.loads((root / "dataset.json").read_text())
@@ -90,9 +102,11 @@ def msd_subjects(task: str, n: int | None = None, *, resolution: float | None = 
         label_names = {int(k): v for k, v in description["labels"].items()}
         cases = list(description["training"])
     except (ValueError, KeyError, TypeError) as error:
-        raise CorruptFileError(root / "dataset.json", f"it is not a decathlon task description "
-                                                      f"({type(error).__name__}: {error})",
-                               "Run `python -m data_fetch verify` to check the download") from error
+        raise CorruptFileError(
+            root / "dataset.json",
+            f"it is not a decathlon task description ({type(error).__name__}: {error})",
+            "Run `python -m data_fetch verify` to check the download",
+        ) from error
     contrasts = [_CONTRASTS.get(m, m) for m in modalities]
     subjects = []
     for case in cases[:n]:
@@ -101,11 +115,18 @@ def msd_subjects(task: str, n: int | None = None, *, resolution: float | None = 
         channels = image[..., None] if image.ndim == 3 else image
         images = {c: np.ascontiguousarray(channels[..., i]) for i, c in enumerate(contrasts)}
         subject = RealSubject(
-            images=images, affine=affine, labels=labels,
-            brain_mask=np.any(channels != 0, axis=-1), center=f"msd_{task}",
+            images=images,
+            affine=affine,
+            labels=labels,
+            brain_mask=np.any(channels != 0, axis=-1),
+            center=f"msd_{task}",
             id=Path(case["image"]).name.split(".")[0],
-            meta={"files": {"image": case["image"], "label": case["label"]},
-                  "label_names": label_names, "modalities": modalities})
+            meta={
+                "files": {"image": case["image"], "label": case["label"]},
+                "label_names": label_names,
+                "modalities": modalities,
+            },
+        )
         if task == "braintumour":
             subject.tumor_labels = MSD_TO_BRATS[np.minimum(labels, 3)]
         subjects.append(subject)

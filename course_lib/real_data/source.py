@@ -4,6 +4,7 @@
 runs on. A real data set must be in the cache first (``python -m data_fetch get NAME``);
 :func:`fetched_path` finds it there, or fetches it when ``download=True``.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,14 @@ from pathlib import Path
 from course_lib._checks import check_choice
 from course_lib.exceptions import CourseLibError
 
-__all__ = ["DATA_ENV", "CHOICES", "RealDataNotCachedError", "data_source", "use_real_data",
-           "fetched_path"]
+__all__ = [
+    "DATA_ENV",
+    "CHOICES",
+    "RealDataNotCachedError",
+    "data_source",
+    "use_real_data",
+    "fetched_path",
+]
 
 DATA_ENV = "COURSE_DATA"
 CHOICES = ("simulated", "real")
@@ -73,5 +80,6 @@ def fetched_path(name: str, *, download: bool = False, registry=None, cache_dir=
             f"{spec.title} ({spec.name}) is not in the cache {dataset_dir(spec.name, cache_dir)}. "
             f"Fetch it once with `python -m data_fetch get {spec.name}`"
             f"{f' ({size})' if size else ''}, or pass download=True; or unset {DATA_ENV} to "
-            "run the chapter on simulated data.")
+            "run the chapter on simulated data."
+        )
     return data_path(spec, cache_dir)

@@ -7,6 +7,7 @@ that a real data set can fill (``images``, ``affine``, ``labels``, ``brain_mask`
 point approximately Right, Anterior, Superior, as the simulator's) and, if asked, resampled
 to isotropic voxels (1 or 2 mm, the run profile's resolution).
 """
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,9 @@ class RealSubject:
         return tuple(float(v) for v in np.linalg.norm(self.affine[:3, :3], axis=0))
 
 
-def load_volume(path: str | os.PathLike, resolution: float | None = None,
-                labels: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def load_volume(
+    path: str | os.PathLike, resolution: float | None = None, labels: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Read a NIfTI volume in RAS+ voxel order, optionally resampled to isotropic voxels.
 
     Parameters
@@ -100,8 +102,10 @@ def load_volume(path: str | os.PathLike, resolution: float | None = None,
     image = nib.as_closest_canonical(nib.Nifti1Image(np.asarray(data), affine))
     channels = [image] if image.ndim == 3 else list(nib.four_to_three(image))
     if resolution is not None:
-        channels = [resample_to_output(c, voxel_sizes=(resolution,) * 3, order=0 if labels else 1)
-                    for c in channels]
+        channels = [
+            resample_to_output(c, voxel_sizes=(resolution,) * 3, order=0 if labels else 1)
+            for c in channels
+        ]
     if labels:
         arrays = [np.rint(np.asarray(c.dataobj)).astype(np.uint8) for c in channels]
     else:

@@ -20,25 +20,41 @@ Quick start::
     nl = register_nonlinear(fixed, moving, fixed_affine, moving_affine,
                             affine=aff.matrix, gamma=1.0)
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['affine_registration', 'evaluation', 'explorer', 'fields', 'nonlinear_registration', 'pyramid', 'similarity', 'warp'],
+    submodules=[
+        "affine_registration",
+        "evaluation",
+        "explorer",
+        "fields",
+        "nonlinear_registration",
+        "pyramid",
+        "similarity",
+        "warp",
+    ],
     names={
-        'course_lib.geometry': [
-            'affine_matrix', 'affine_matrix_torch', 'apply_affine', 'decompose_affine',
-            'identity_params'
+        "course_lib.geometry": [
+            "affine_matrix",
+            "affine_matrix_torch",
+            "apply_affine",
+            "decompose_affine",
+            "identity_params",
         ],
-        'affine_registration': ['N_FREE_PARAMS', 'AffineRegistrationResult', 'register_affine'],
-        'evaluation': ['landmark_grid', 'target_registration_error'],
-        'fields': [
-            'bending_energy', 'diffusion_energy', 'folding_fraction', 'integrate_velocity',
-            'jacobian_determinant'
+        "affine_registration": ["N_FREE_PARAMS", "AffineRegistrationResult", "register_affine"],
+        "evaluation": ["landmark_grid", "target_registration_error"],
+        "fields": [
+            "bending_energy",
+            "diffusion_energy",
+            "folding_fraction",
+            "integrate_velocity",
+            "jacobian_determinant",
         ],
-        'nonlinear_registration': ['NonlinearRegistrationResult', 'register_nonlinear'],
-        'pyramid': ['default_sigmas', 'gaussian_smooth', 'image_pyramid'],
-        'similarity': ['local_ncc', 'mutual_information', 'ncc', 'ssd', 'similarity_loss'],
-        'warp': ['resample', 'voxel_grid', 'warp_affine', 'warp_displacement', 'warp_voxels'],
+        "nonlinear_registration": ["NonlinearRegistrationResult", "register_nonlinear"],
+        "pyramid": ["default_sigmas", "gaussian_smooth", "image_pyramid"],
+        "similarity": ["local_ncc", "mutual_information", "ncc", "ssd", "similarity_loss"],
+        "warp": ["resample", "voxel_grid", "warp_affine", "warp_displacement", "warp_voxels"],
     },
 )

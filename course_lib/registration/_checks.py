@@ -1,4 +1,5 @@
 """Argument checks and conversions shared by the registration subpackage (private)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,7 @@ import torch
 
 from course_lib._checks import check_choice  # noqa: F401  (re-exported for the package)
 
-_MODES = {"linear": "linear", "bilinear": "linear", "trilinear": "linear",
-          "nearest": "nearest"}
+_MODES = {"linear": "linear", "bilinear": "linear", "trilinear": "linear", "nearest": "nearest"}
 _PADDINGS = ("zeros", "border", "reflection")
 
 
@@ -27,11 +27,14 @@ def as_affine(affine, d: int | None, name: str = "affine") -> np.ndarray:
         affine = affine.detach().cpu().numpy()
     m = np.array(affine, dtype=np.float64)  # a writable copy (nibabel's may be read-only)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] not in (3, 4):
-        raise ValueError(f"{name} must be a (3, 3) (2-D) or (4, 4) (3-D) voxel-to-world "
-                         f"matrix, got shape {m.shape}.")
+        raise ValueError(
+            f"{name} must be a (3, 3) (2-D) or (4, 4) (3-D) voxel-to-world "
+            f"matrix, got shape {m.shape}."
+        )
     if d is not None and m.shape[0] != d + 1:
-        raise ValueError(f"{name} is {m.shape} but the images are {d}-D: expected "
-                         f"({d + 1}, {d + 1}).")
+        raise ValueError(
+            f"{name} is {m.shape} but the images are {d}-D: expected ({d + 1}, {d + 1})."
+        )
     if abs(np.linalg.det(m[:-1, :-1])) < 1e-12:
         raise ValueError(f"{name} is singular (a voxel size of 0?): {m.tolist()}.")
     return m
@@ -65,11 +68,14 @@ def image_and_affine(image, affine, name: str) -> tuple[np.ndarray, np.ndarray]:
     arr = np.array(image, dtype=np.float32)
     arr[np.abs(arr) < np.finfo(np.float32).tiny] = 0.0
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; replace them first "
-                         "(e.g. np.nan_to_num).")
+        raise ValueError(
+            f"{name} contains NaN or infinite values; replace them first (e.g. np.nan_to_num)."
+        )
     if arr.ndim not in (2, 3):
-        raise ValueError(f"{name} must be a 2-D or 3-D spatial array, got shape {arr.shape}; "
-                         "drop batch/channel axes (e.g. image[0, 0]).")
+        raise ValueError(
+            f"{name} must be a 2-D or 3-D spatial array, got shape {arr.shape}; "
+            "drop batch/channel axes (e.g. image[0, 0])."
+        )
     d = arr.ndim
     aff = np.eye(d + 1) if affine is None else as_affine(affine, d, f"{name}_affine")
     return arr, aff

@@ -5,6 +5,7 @@ A :class:`LevelSampler` holds the fixed voxels the metric looks at on one pyrami
 (fixed mm -> moving mm), returns the fixed intensities, the moving intensities at the
 transformed positions and the in-bounds mask, with autograd through ``M``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,12 +16,22 @@ from course_lib.registration.pyramid import image_pyramid
 from course_lib.registration.warp import _norm_matrix, voxel_grid
 
 
-def prepare_levels(fixed: np.ndarray, f_aff: np.ndarray, moving: np.ndarray,
-                   m_aff: np.ndarray, factors, sigmas, device, fixed_mask=None) -> list[dict]:
+def prepare_levels(
+    fixed: np.ndarray,
+    f_aff: np.ndarray,
+    moving: np.ndarray,
+    m_aff: np.ndarray,
+    factors,
+    sigmas,
+    device,
+    fixed_mask=None,
+) -> list[dict]:
     """Gaussian pyramids of both images (float32 tensors on ``device``) and their affines."""
+
     def tensor(a):
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32,
-                               device=device)[None, None]
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=device)[
+            None, None
+        ]
 
     fp = image_pyramid(np.asarray(fixed, dtype=np.float32), f_aff, factors, sigmas)
     mp = image_pyramid(np.asarray(moving, dtype=np.float32), m_aff, factors, sigmas)
@@ -31,12 +42,21 @@ def prepare_levels(fixed: np.ndarray, f_aff: np.ndarray, moving: np.ndarray,
         if fixed_mask is not None:
             full = np.asarray(fixed_mask, dtype=bool)
             if full.shape != fixed.shape:
-                raise ValueError(f"fixed_mask has shape {full.shape} but fixed is "
-                                 f"{fixed.shape}; give a mask on the fixed grid.")
+                raise ValueError(
+                    f"fixed_mask has shape {full.shape} but fixed is "
+                    f"{fixed.shape}; give a mask on the fixed grid."
+                )
             index = (slice(None, None, fac),) * fixed.ndim
             mask = torch.as_tensor(full[index], device=device)
-        levels.append({"fixed": f_img, "fixed_affine": f_a, "moving": m_img,
-                       "moving_affine": m_a, "mask": mask})
+        levels.append(
+            {
+                "fixed": f_img,
+                "fixed_affine": f_a,
+                "moving": m_img,
+                "moving_affine": m_a,
+                "mask": mask,
+            }
+        )
     return levels
 
 
@@ -54,8 +74,9 @@ class LevelSampler:
         Return whole images ``(1, 1, *S)`` (local metrics) instead of point vectors.
     """
 
-    def __init__(self, level: dict, sampling: float, rng: np.random.Generator,
-                 keep_grid: bool = False):
+    def __init__(
+        self, level: dict, sampling: float, rng: np.random.Generator, keep_grid: bool = False
+    ):
         if not 0 < sampling <= 1:
             raise ValueError(f"sampling must be in (0, 1], got {sampling}.")
         fixed = level["fixed"]
@@ -85,8 +106,9 @@ class LevelSampler:
         in_shape = tuple(self.moving.shape[2:])
         norm = _norm_matrix(in_shape, torch.float64, dev)
         rev = list(range(self.d - 1, -1, -1)) + [self.d]  # grid_sample wants x = last axis
-        m_inv = torch.as_tensor(np.linalg.inv(level["moving_affine"]), dtype=torch.float64,
-                                device=dev)
+        m_inv = torch.as_tensor(
+            np.linalg.inv(level["moving_affine"]), dtype=torch.float64, device=dev
+        )
         self.left = (norm @ m_inv)[rev]  # moving world -> normalised, reversed order
         self.right = torch.as_tensor(level["fixed_affine"], dtype=torch.float64, device=dev)
 
@@ -107,8 +129,9 @@ class LevelSampler:
         g = torch.addmm(g_mat[:d, d], pts, g_mat[:d, :d].T)
         inside = (g.detach().abs() <= 1.0).all(dim=1).to(torch.float32)
         grid = g.reshape(1, -1, *([1] * (d - 1)), d)
-        moved = F.grid_sample(self.moving, grid, mode="bilinear", padding_mode="zeros",
-                              align_corners=True).reshape(-1)
+        moved = F.grid_sample(
+            self.moving, grid, mode="bilinear", padding_mode="zeros", align_corners=True
+        ).reshape(-1)
         if not self.keep_grid:
             return self.fixed_values, moved, inside
         shape = (1, 1) + self.shape

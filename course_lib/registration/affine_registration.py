@@ -25,6 +25,7 @@ References
 .. [3] Kingma DP, Ba J (2015). Adam: a method for stochastic optimization. ICLR.
    https://arxiv.org/abs/1412.6980
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,16 +34,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from course_lib.registration._checks import (check_choice, default_device,
-                                             image_and_affine)
-from course_lib.registration._sampling import LevelSampler, prepare_levels
 from course_lib.geometry import affine_matrix_torch, decompose_affine
+from course_lib.registration._checks import check_choice, default_device, image_and_affine
+from course_lib.registration._sampling import LevelSampler, prepare_levels
 from course_lib.registration.similarity import similarity_loss
 
 __all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS"]
 
-N_FREE_PARAMS = {3: {"rigid": 6, "similarity": 7, "rigid+zoom": 9, "affine": 12},
-                 2: {"rigid": 3, "similarity": 4, "rigid+zoom": 5, "affine": 6}}
+N_FREE_PARAMS = {
+    3: {"rigid": 6, "similarity": 7, "rigid+zoom": 9, "affine": 12},
+    2: {"rigid": 3, "similarity": 4, "rigid+zoom": 5, "affine": 6},
+}
 """Number of free parameters per mode and dimension (the lecture: rigid 6 ... affine 12)."""
 
 
@@ -98,8 +100,9 @@ def _centered(params: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
     return c @ a @ c_inv
 
 
-def _matrix(theta: torch.Tensor, mode: str, d: int, radius: float,
-            centre: torch.Tensor) -> torch.Tensor:
+def _matrix(
+    theta: torch.Tensor, mode: str, d: int, radius: float, centre: torch.Tensor
+) -> torch.Tensor:
     """World matrix ``C(c) @ A @ C(-c)`` from the free parameters.
 
     For ``mode="affine"`` the parameters are the matrix entries themselves
@@ -109,8 +112,7 @@ def _matrix(theta: torch.Tensor, mode: str, d: int, radius: float,
     """
     if mode != "affine":
         return _centered(_expand(theta, mode, d, radius), centre)
-    lin = torch.eye(d, dtype=theta.dtype, device=theta.device) + \
-        theta[d:].view(d, d) / radius
+    lin = torch.eye(d, dtype=theta.dtype, device=theta.device) + theta[d:].view(d, d) / radius
     shift = theta[:d] + centre - lin @ centre
     bottom = torch.zeros(1, d + 1, dtype=theta.dtype, device=theta.device)
     bottom[0, d] = 1.0
@@ -119,6 +121,7 @@ def _matrix(theta: torch.Tensor, mode: str, d: int, radius: float,
 
 def _centre_and_shift(init, fixed, f_aff, moving, m_aff) -> tuple[np.ndarray, np.ndarray]:
     """Rotation centre (world mm) and initial translation for an ``init`` string."""
+
     def grid_centre(arr, aff):
         return (aff @ np.r_[(np.array(arr.shape) - 1) / 2.0, 1.0])[:-1]
 
@@ -136,13 +139,29 @@ def _centre_and_shift(init, fixed, f_aff, moving, m_aff) -> tuple[np.ndarray, np
     return cf, (cm - cf if init != "identity" else np.zeros_like(cf))
 
 
-def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
-                    mode: str = "affine", metric: str = "ncc", factors=(4, 2, 1),
-                    sigmas=None, iterations=(100, 60, 30), lr: float = 0.5,
-                    sampling: float = 1.0, init="moments", fixed_mask=None,
-                    tol: float = 0.0, patience: int = 3, min_step: float = 0.05,
-                    metric_kwargs: dict | None = None, seed: int = 0, device=None,
-                    progress: bool = True) -> AffineRegistrationResult:
+def register_affine(
+    fixed,
+    moving,
+    fixed_affine=None,
+    moving_affine=None,
+    *,
+    mode: str = "affine",
+    metric: str = "ncc",
+    factors=(4, 2, 1),
+    sigmas=None,
+    iterations=(100, 60, 30),
+    lr: float = 0.5,
+    sampling: float = 1.0,
+    init="moments",
+    fixed_mask=None,
+    tol: float = 0.0,
+    patience: int = 3,
+    min_step: float = 0.05,
+    metric_kwargs: dict | None = None,
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+) -> AffineRegistrationResult:
     """Register ``moving`` to ``fixed`` with a rigid, similarity or affine transform.
 
     Parameters
@@ -195,15 +214,18 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
     moving, m_aff = image_and_affine(moving, moving_affine, "moving")
     d = fixed.ndim
     if moving.ndim != d:
-        raise ValueError(f"fixed is {d}-D but moving is {moving.ndim}-D; register images of "
-                         "the same dimension.")
+        raise ValueError(
+            f"fixed is {d}-D but moving is {moving.ndim}-D; register images of the same dimension."
+        )
     check_choice("mode", mode, N_FREE_PARAMS[d])
     check_choice("metric", metric, ("ncc", "ssd", "mi", "lncc"))
     factors = tuple(factors)
-    iters = (tuple(iterations) if np.ndim(iterations) else (int(iterations),) * len(factors))
+    iters = tuple(iterations) if np.ndim(iterations) else (int(iterations),) * len(factors)
     if len(iters) != len(factors):
-        raise ValueError(f"iterations has {len(iters)} entries but factors has "
-                         f"{len(factors)}: give one maximum per pyramid level.")
+        raise ValueError(
+            f"iterations has {len(iters)} entries but factors has "
+            f"{len(factors)}: give one maximum per pyramid level."
+        )
     if metric == "lncc" and sampling < 1:
         raise ValueError("metric='lncc' needs whole images: set sampling=1.0.")
     device = default_device(device)
@@ -218,7 +240,7 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
         centre, _ = _centre_and_shift("geometry", fixed, f_aff, moving, m_aff)
         shift = np.zeros(d)
     ext = (np.array(fixed.shape) - 1) * np.linalg.norm(f_aff[:d, :d], axis=0)
-    radius = float(np.sqrt((ext ** 2).sum() / 12.0))  # RMS distance to the grid centre
+    radius = float(np.sqrt((ext**2).sum() / 12.0))  # RMS distance to the grid centre
     theta = torch.zeros(N_FREE_PARAMS[d][mode], dtype=torch.float64, device=device)
     theta.data[:d] = torch.as_tensor(shift)
     theta.requires_grad_(True)
@@ -228,8 +250,9 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
     def world_matrix() -> torch.Tensor:
         return base_t @ _matrix(theta, mode, d, radius, centre_t)
 
-    levels = prepare_levels(fixed, f_aff, moving, m_aff, factors, sigmas, device,
-                            fixed_mask=fixed_mask)
+    levels = prepare_levels(
+        fixed, f_aff, moving, m_aff, factors, sigmas, device, fixed_mask=fixed_mask
+    )
     rng = np.random.default_rng(seed)
     result = AffineRegistrationResult(np.eye(d + 1), np.zeros(0))
     bar = tqdm(total=sum(iters), disable=not progress, desc="affine", leave=False)
@@ -254,8 +277,9 @@ def register_affine(fixed, moving, fixed_affine=None, moving_affine=None, *,
                 result.level_history.append(li)
                 if progress:
                     bar.update(1)
-                    bar.set_postfix(level=f"{li + 1}/{len(factors)}", cost=f"{value:.5g}",
-                                    refresh=False)
+                    bar.set_postfix(
+                        level=f"{li + 1}/{len(factors)}", cost=f"{value:.5g}", refresh=False
+                    )
                 if not np.isfinite(best) or value < best - tol * max(abs(best), 1e-12):
                     since_best = 0
                 else:

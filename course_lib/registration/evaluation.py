@@ -11,14 +11,15 @@ References
    point-based registration. IEEE Transactions on Medical Imaging 17(5):694-702.
    https://doi.org/10.1109/42.736021
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.registration._checks import as_affine
 from course_lib.geometry import apply_affine
+from course_lib.registration._checks import as_affine
 
 __all__ = ["target_registration_error", "landmark_grid"]
 
@@ -46,8 +47,10 @@ def target_registration_error(points_fixed, points_moving, transform) -> np.ndar
     pf = np.asarray(points_fixed, dtype=np.float64)
     pm = np.asarray(points_moving, dtype=np.float64)
     if pf.ndim != 2 or pf.shape != pm.shape:
-        raise ValueError(f"points_fixed and points_moving must both be (N, d) with the same "
-                         f"shape, got {pf.shape} and {pm.shape}.")
+        raise ValueError(
+            f"points_fixed and points_moving must both be (N, d) with the same "
+            f"shape, got {pf.shape} and {pm.shape}."
+        )
     if isinstance(transform, Callable):
         mapped = np.asarray(transform(pf), dtype=np.float64)
     else:

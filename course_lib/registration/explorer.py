@@ -11,6 +11,7 @@ affine_matrix`: translations in mm, angles in **degrees on the sliders** but rad
 parameter vector, zooms, shears); the matrix acts on world mm (RAS) and is a pull-back,
 ``shown(x) = moving(A x)``, exactly as :func:`course_lib.registration.resample` applies it.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -20,13 +21,34 @@ import numpy as np
 
 from course_lib.registration import affine_matrix, identity_params, ncc, resample
 
-__all__ = ["PARAM_NAMES", "FAMILIES", "free_parameters", "constrain_params", "checkerboard",
-           "overlay_rgb", "matrix_text", "slider_to_params", "RegistrationExplorer",
-           "sweep_readout", "SweepBrowser"]
+__all__ = [
+    "PARAM_NAMES",
+    "FAMILIES",
+    "free_parameters",
+    "constrain_params",
+    "checkerboard",
+    "overlay_rgb",
+    "matrix_text",
+    "slider_to_params",
+    "RegistrationExplorer",
+    "sweep_readout",
+    "SweepBrowser",
+]
 
-PARAM_NAMES = ("q1 tx (mm)", "q2 ty (mm)", "q3 tz (mm)", "q4 rot x (deg)", "q5 rot y (deg)",
-               "q6 rot z (deg)", "q7 zoom x", "q8 zoom y", "q9 zoom z", "q10 shear xy",
-               "q11 shear xz", "q12 shear yz")
+PARAM_NAMES = (
+    "q1 tx (mm)",
+    "q2 ty (mm)",
+    "q3 tz (mm)",
+    "q4 rot x (deg)",
+    "q5 rot y (deg)",
+    "q6 rot z (deg)",
+    "q7 zoom x",
+    "q8 zoom y",
+    "q9 zoom z",
+    "q10 shear xy",
+    "q11 shear xz",
+    "q12 shear yz",
+)
 """Slider labels of the lecture's twelve parameters, in order."""
 
 FAMILIES = ("rigid", "similarity", "affine")
@@ -39,9 +61,11 @@ _SHEARS = slice(9, 12)
 
 def _check_family(family: str) -> str:
     if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}; 'rigid' frees "
-                         "translations and rotations, 'similarity' adds one isotropic zoom, "
-                         "'affine' frees all 12 parameters.")
+        raise ValueError(
+            f"family must be one of {FAMILIES}, got {family!r}; 'rigid' frees "
+            "translations and rotations, 'similarity' adds one isotropic zoom, "
+            "'affine' frees all 12 parameters."
+        )
     return family
 
 
@@ -79,8 +103,10 @@ def constrain_params(params: Sequence[float], family: str) -> np.ndarray:
     """
     q = np.asarray(params, dtype=np.float64).copy()
     if q.shape != (12,):
-        raise ValueError(f"params must hold the 12 parameters q1..q12, got shape {q.shape}; "
-                         "start from course_lib.registration.identity_params(3).")
+        raise ValueError(
+            f"params must hold the 12 parameters q1..q12, got shape {q.shape}; "
+            "start from course_lib.registration.identity_params(3)."
+        )
     family = _check_family(family)
     if family == "rigid":
         q[_ZOOMS], q[_SHEARS] = 1.0, 0.0
@@ -121,8 +147,10 @@ def checkerboard(fixed: np.ndarray, moving: np.ndarray, tiles: int = 8) -> np.nd
     """
     f, m = _normalise(fixed), _normalise(moving)
     if f.shape != m.shape or f.ndim != 2:
-        raise ValueError(f"fixed and moving must be 2-D images of the same shape, got "
-                         f"{f.shape} and {m.shape}; resample moving onto the fixed grid.")
+        raise ValueError(
+            f"fixed and moving must be 2-D images of the same shape, got "
+            f"{f.shape} and {m.shape}; resample moving onto the fixed grid."
+        )
     if tiles < 2:
         raise ValueError(f"tiles must be >= 2, got {tiles}.")
     rows = (np.arange(f.shape[0]) * tiles // f.shape[0])[:, None]
@@ -159,8 +187,14 @@ class RegistrationExplorer:
         Axial index ``k`` of the fixed grid to show (default: the middle).
     """
 
-    def __init__(self, fixed: np.ndarray, moving: np.ndarray, fixed_affine: np.ndarray,
-                 moving_affine: np.ndarray, slice_index: int | None = None):
+    def __init__(
+        self,
+        fixed: np.ndarray,
+        moving: np.ndarray,
+        fixed_affine: np.ndarray,
+        moving_affine: np.ndarray,
+        slice_index: int | None = None,
+    ):
         self.fixed = np.asarray(fixed, dtype=np.float64)
         self.moving = np.asarray(moving, dtype=np.float64)
         if self.fixed.ndim != 3 or self.moving.ndim != 3:
@@ -171,7 +205,8 @@ class RegistrationExplorer:
         self.slice_index = k
         # the axial slice as a thin 3-D grid: only it is resampled per update
         self._slice_affine = self.fixed_affine @ np.array(
-            [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, k], [0, 0, 0, 1]], dtype=np.float64)
+            [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, k], [0, 0, 0, 1]], dtype=np.float64
+        )
         self.params = identity_params(3)
         self.family = "affine"
 
@@ -180,16 +215,21 @@ class RegistrationExplorer:
         q = self.params if params is None else np.asarray(params, dtype=np.float64)
         return affine_matrix(constrain_params(q, family or self.family))
 
-    def moved_slice(self, params: Sequence[float] | None = None,
-                    family: str | None = None) -> np.ndarray:
+    def moved_slice(
+        self, params: Sequence[float] | None = None, family: str | None = None
+    ) -> np.ndarray:
         """``(I, J)`` axial slice of ``moving(A x)`` on the fixed grid."""
         # two slices (k, k + 1): torch's affine_grid warns on unit-size grids
-        out = resample(self.moving, self.moving_affine, self._slice_affine,
-                       self.fixed.shape[:2] + (2,), transform=self.matrix(params, family))
+        out = resample(
+            self.moving,
+            self.moving_affine,
+            self._slice_affine,
+            self.fixed.shape[:2] + (2,),
+            transform=self.matrix(params, family),
+        )
         return out[:, :, 0]
 
-    def similarity(self, params: Sequence[float] | None = None,
-                   family: str | None = None) -> float:
+    def similarity(self, params: Sequence[float] | None = None, family: str | None = None) -> float:
         """NCC between the fixed slice and the moved slice (1 = perfectly correlated)."""
         import torch
 
@@ -202,13 +242,19 @@ class RegistrationExplorer:
         family = _check_family(family or self.family)
         free = free_parameters(family)
         names = ", ".join(f"q{i + 1}" for i in free)
-        return (f"{family}: {len(free)} degrees of freedom "
-                f"({names}{' (isotropic zoom)' if family == 'similarity' else ''})\n"
-                f"A = T·Rx·Ry·Rz·Z·S =\n{matrix_text(self.matrix(params, family))}\n"
-                f"NCC(fixed, moved) = {self.similarity(params, family):.4f}")
+        return (
+            f"{family}: {len(free)} degrees of freedom "
+            f"({names}{' (isotropic zoom)' if family == 'similarity' else ''})\n"
+            f"A = T·Rx·Ry·Rz·Z·S =\n{matrix_text(self.matrix(params, family))}\n"
+            f"NCC(fixed, moved) = {self.similarity(params, family):.4f}"
+        )
 
-    def draw(self, params: Sequence[float] | None = None, family: str | None = None,
-             axes: Sequence[plt.Axes] | None = None) -> plt.Figure:
+    def draw(
+        self,
+        params: Sequence[float] | None = None,
+        family: str | None = None,
+        axes: Sequence[plt.Axes] | None = None,
+    ) -> plt.Figure:
         """Checkerboard and colour overlay of the moved slice over the fixed slice."""
         fixed = self.fixed[:, :, self.slice_index]
         moved = self.moved_slice(params, family)
@@ -225,8 +271,9 @@ class RegistrationExplorer:
         fig.tight_layout()
         return fig
 
-    def static_figure(self, params: Sequence[float] | None = None,
-                      family: str | None = None) -> plt.Figure:
+    def static_figure(
+        self, params: Sequence[float] | None = None, family: str | None = None
+    ) -> plt.Figure:
         """The explorer's picture for given parameters, without a browser."""
         return self.draw(params, family)
 
@@ -235,13 +282,25 @@ class RegistrationExplorer:
         import ipywidgets as widgets
         from IPython.display import display
 
-        ranges = [(-20.0, 20.0, 1.0)] * 3 + [(-30.0, 30.0, 1.0)] * 3 + \
-            [(0.7, 1.3, 0.01)] * 3 + [(-0.3, 0.3, 0.01)] * 3
+        ranges = (
+            [(-20.0, 20.0, 1.0)] * 3
+            + [(-30.0, 30.0, 1.0)] * 3
+            + [(0.7, 1.3, 0.01)] * 3
+            + [(-0.3, 0.3, 0.01)] * 3
+        )
         start = identity_params(3)
-        sliders = [widgets.FloatSlider(value=float(v), min=lo, max=hi, step=st,
-                                       description=name, continuous_update=False,
-                                       style={"description_width": "110px"})
-                   for v, (lo, hi, st), name in zip(start, ranges, PARAM_NAMES)]
+        sliders = [
+            widgets.FloatSlider(
+                value=float(v),
+                min=lo,
+                max=hi,
+                step=st,
+                description=name,
+                continuous_update=False,
+                style={"description_width": "110px"},
+            )
+            for v, (lo, hi, st), name in zip(start, ranges, PARAM_NAMES)
+        ]
         family = widgets.ToggleButtons(options=list(FAMILIES), value=self.family)
         readout = widgets.HTML()
         output = widgets.Output()
@@ -262,20 +321,22 @@ class RegistrationExplorer:
         for control in (*sliders, family):
             control.observe(update, names="value")
         update()
-        grid = widgets.GridBox(sliders, layout=widgets.Layout(
-            grid_template_columns="repeat(3, 330px)"))
+        grid = widgets.GridBox(
+            sliders, layout=widgets.Layout(grid_template_columns="repeat(3, 330px)")
+        )
         return widgets.VBox([family, grid, widgets.HBox([readout, output])])
 
 
-def sweep_readout(gamma: float, gm_dice: float, folding_percent: float,
-                  affine_dice: float) -> str:
+def sweep_readout(gamma: float, gm_dice: float, folding_percent: float, affine_dice: float) -> str:
     """One line describing a point of a gamma sweep (GM Dice vs affine, % folding).
 
     ``folding_percent`` is the percentage of the counted voxels (e.g. those of the brain)
     whose Jacobian determinant is <= 0.
     """
-    return (f"γ = {gamma:g}: GM Dice {gm_dice:.3f} ({gm_dice - affine_dice:+.3f} vs affine), "
-            f"{folding_percent:.2f} % folding")
+    return (
+        f"γ = {gamma:g}: GM Dice {gm_dice:.3f} ({gm_dice - affine_dice:+.3f} vs affine), "
+        f"{folding_percent:.2f} % folding"
+    )
 
 
 class SweepBrowser:
@@ -297,8 +358,10 @@ class SweepBrowser:
     def __init__(self, gammas, jacobians, gm_dice, folding_percent, affine_dice: float):
         n = len(gammas)
         if not (len(jacobians) == len(gm_dice) == len(folding_percent) == n) or n == 0:
-            raise ValueError("gammas, jacobians, gm_dice and folding_percent must have the same "
-                             "non-zero length (one entry per gamma of the sweep).")
+            raise ValueError(
+                "gammas, jacobians, gm_dice and folding_percent must have the same "
+                "non-zero length (one entry per gamma of the sweep)."
+            )
         self.gammas = [float(g) for g in gammas]
         self.jacobians = [np.asarray(j) for j in jacobians]
         self.gm_dice = [float(v) for v in gm_dice]
@@ -307,8 +370,9 @@ class SweepBrowser:
 
     def readout(self, index: int) -> str:
         """Text for sweep entry ``index``."""
-        return sweep_readout(self.gammas[index], self.gm_dice[index], self.folding[index],
-                             self.affine_dice)
+        return sweep_readout(
+            self.gammas[index], self.gm_dice[index], self.folding[index], self.affine_dice
+        )
 
     def draw(self, index: int, ax: plt.Axes | None = None) -> plt.Figure:
         """Jacobian determinant map of entry ``index`` (folding voxels outlined)."""
@@ -329,8 +393,13 @@ class SweepBrowser:
         import ipywidgets as widgets
         from IPython.display import display
 
-        slider = widgets.IntSlider(value=0, min=0, max=len(self.gammas) - 1,
-                                   description="gamma index", continuous_update=False)
+        slider = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=len(self.gammas) - 1,
+            description="gamma index",
+            continuous_update=False,
+        )
         readout = widgets.Label(value=self.readout(0))
         output = widgets.Output()
 

@@ -28,6 +28,7 @@ References
    registration using free-form deformations: application to breast MR images. IEEE
    Transactions on Medical Imaging 18(8):712-721. https://doi.org/10.1109/42.796284
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,16 +37,23 @@ import torch
 from course_lib.registration._checks import as_affine
 from course_lib.registration.warp import warp_voxels
 
-__all__ = ["integrate_velocity", "jacobian_determinant", "folding_fraction",
-           "diffusion_energy", "bending_energy"]
+__all__ = [
+    "integrate_velocity",
+    "jacobian_determinant",
+    "folding_fraction",
+    "diffusion_energy",
+    "bending_energy",
+]
 
 
 def _batch_field(field: torch.Tensor, name: str) -> torch.Tensor:
     if field.ndim in (3, 4) and field.shape[0] == field.ndim - 1:
         field = field[None]
     if field.ndim not in (4, 5) or field.shape[1] != field.ndim - 2:
-        raise ValueError(f"{name} must be (d, *S) or (B, d, *S) with d = 2 or 3 spatial "
-                         f"axes, got shape {tuple(field.shape)}.")
+        raise ValueError(
+            f"{name} must be (d, *S) or (B, d, *S) with d = 2 or 3 spatial "
+            f"axes, got shape {tuple(field.shape)}."
+        )
     return field
 
 
@@ -66,7 +74,7 @@ def integrate_velocity(velocity: torch.Tensor, steps: int = 7) -> torch.Tensor:
     """
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}.")
-    disp = _batch_field(velocity, "velocity") / (2.0 ** steps)
+    disp = _batch_field(velocity, "velocity") / (2.0**steps)
     for _ in range(steps):  # u <- u + u o (id + u)
         disp = disp + warp_voxels(disp, disp, padding="border")
     return disp
@@ -78,8 +86,9 @@ def _spacing(affine, d: int) -> np.ndarray:
     return np.linalg.norm(as_affine(affine, d)[:d, :d], axis=0)
 
 
-def jacobian_determinant(displacement: torch.Tensor | np.ndarray,
-                         affine=None) -> torch.Tensor | np.ndarray:
+def jacobian_determinant(
+    displacement: torch.Tensor | np.ndarray, affine=None
+) -> torch.Tensor | np.ndarray:
     """Jacobian determinant of ``x -> x + u(x)`` at every voxel.
 
     Parameters
@@ -104,17 +113,20 @@ def jacobian_determinant(displacement: torch.Tensor | np.ndarray,
     u = _batch_field(u.to(torch.float64) if is_numpy else u, "displacement")
     d = u.shape[1]
     if affine is not None:  # world mm -> voxels: u_vox = inv(R) u_world
-        r_inv = torch.as_tensor(np.linalg.inv(as_affine(affine, d)[:d, :d]), dtype=u.dtype,
-                                device=u.device)
+        r_inv = torch.as_tensor(
+            np.linalg.inv(as_affine(affine, d)[:d, :d]), dtype=u.dtype, device=u.device
+        )
         u = torch.einsum("ij,bj...->bi...", r_inv, u)
     grads = [torch.gradient(u[:, a], dim=tuple(range(1, d + 1))) for a in range(d)]
     j = [[grads[a][b] + (1.0 if a == b else 0.0) for b in range(d)] for a in range(d)]
     if d == 2:
         det = j[0][0] * j[1][1] - j[0][1] * j[1][0]
     else:
-        det = (j[0][0] * (j[1][1] * j[2][2] - j[1][2] * j[2][1])
-               - j[0][1] * (j[1][0] * j[2][2] - j[1][2] * j[2][0])
-               + j[0][2] * (j[1][0] * j[2][1] - j[1][1] * j[2][0]))
+        det = (
+            j[0][0] * (j[1][1] * j[2][2] - j[1][2] * j[2][1])
+            - j[0][1] * (j[1][0] * j[2][2] - j[1][2] * j[2][0])
+            + j[0][2] * (j[1][0] * j[2][1] - j[1][1] * j[2][0])
+        )
     det = det[0] if unbatched else det
     return det.numpy() if is_numpy else det
 
@@ -134,8 +146,11 @@ def folding_fraction(jacobian, mask=None) -> float:
     float
         In ``[0, 1]`` (multiply by 100 for a percentage).
     """
-    jac = jacobian.detach().cpu().numpy() if isinstance(jacobian, torch.Tensor) \
+    jac = (
+        jacobian.detach().cpu().numpy()
+        if isinstance(jacobian, torch.Tensor)
         else np.asarray(jacobian)
+    )
     folded = jac <= 0
     if mask is not None:
         m = np.broadcast_to(np.asarray(mask, dtype=bool), jac.shape)
@@ -172,7 +187,7 @@ def diffusion_energy(field: torch.Tensor, spacing=1.0) -> torch.Tensor:
     total = u.new_zeros(())
     for b in range(d):
         diff = torch.diff(u, dim=2 + b) / sp[b]
-        total = total + (diff ** 2).sum(1).mean()
+        total = total + (diff**2).sum(1).mean()
     return total
 
 
@@ -199,8 +214,8 @@ def bending_energy(field: torch.Tensor, spacing=1.0) -> torch.Tensor:
     total = u.new_zeros(())
     for j in range(d):
         second = torch.diff(u, n=2, dim=2 + j) / sp[j] ** 2
-        total = total + (second ** 2).sum(1).mean()
+        total = total + (second**2).sum(1).mean()
         for k in range(j + 1, d):
             mixed = torch.diff(torch.diff(u, dim=2 + j), dim=2 + k) / (sp[j] * sp[k])
-            total = total + 2 * (mixed ** 2).sum(1).mean()
+            total = total + 2 * (mixed**2).sum(1).mean()
     return total

@@ -29,6 +29,7 @@ References
    learning framework for deformable medical image registration. IEEE Transactions on
    Medical Imaging 38(8):1788-1800. https://doi.org/10.1109/TMI.2019.2897538
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,12 +38,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from course_lib.registration._checks import (check_choice, default_device,
-                                             image_and_affine, spacing)
+from course_lib.registration._checks import check_choice, default_device, image_and_affine, spacing
 from course_lib.registration._sampling import LevelSampler, prepare_levels
-from course_lib.registration.fields import (bending_energy, diffusion_energy,
-                                            folding_fraction, integrate_velocity,
-                                            jacobian_determinant)
+from course_lib.registration.fields import (
+    bending_energy,
+    diffusion_energy,
+    folding_fraction,
+    integrate_velocity,
+    jacobian_determinant,
+)
 from course_lib.registration.similarity import similarity_loss
 from course_lib.registration.warp import warp_displacement, warp_voxels
 
@@ -98,13 +102,27 @@ def _to_world(field_vox: torch.Tensor, affine: np.ndarray) -> np.ndarray:
     return torch.einsum("ij,j...->i...", lin, field_vox[0]).cpu().numpy().astype(np.float32)
 
 
-def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
-                       affine=None, model: str = "svf", regulariser: str = "diffusion",
-                       gamma: float = 1.0, metric: str = "lncc", factors=(4, 2, 1),
-                       sigmas=None, iterations=(100, 60, 30), lr: float = 0.2,
-                       steps: int = 7, field_factor: int = 1,
-                       metric_kwargs: dict | None = None, device=None,
-                       progress: bool = True) -> NonlinearRegistrationResult:
+def register_nonlinear(
+    fixed,
+    moving,
+    fixed_affine=None,
+    moving_affine=None,
+    *,
+    affine=None,
+    model: str = "svf",
+    regulariser: str = "diffusion",
+    gamma: float = 1.0,
+    metric: str = "lncc",
+    factors=(4, 2, 1),
+    sigmas=None,
+    iterations=(100, 60, 30),
+    lr: float = 0.2,
+    steps: int = 7,
+    field_factor: int = 1,
+    metric_kwargs: dict | None = None,
+    device=None,
+    progress: bool = True,
+) -> NonlinearRegistrationResult:
     """Dense nonlinear registration of ``moving`` to ``fixed`` (2-D or 3-D).
 
     Parameters
@@ -163,13 +181,16 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
     factors = tuple(int(f) for f in factors)
     iters = tuple(iterations) if np.ndim(iterations) else (int(iterations),) * len(factors)
     if len(iters) != len(factors):
-        raise ValueError(f"iterations has {len(iters)} entries but factors has "
-                         f"{len(factors)}: give one count per pyramid level.")
+        raise ValueError(
+            f"iterations has {len(iters)} entries but factors has "
+            f"{len(factors)}: give one count per pyramid level."
+        )
     device = default_device(device)
     loss_fn = similarity_loss(metric, **(metric_kwargs or {}))
     reg_fn = _REGULARISERS[regulariser]
-    world = torch.as_tensor(np.eye(d + 1) if affine is None else affine,
-                            dtype=torch.float64, device=device)
+    world = torch.as_tensor(
+        np.eye(d + 1) if affine is None else affine, dtype=torch.float64, device=device
+    )
     levels = prepare_levels(fixed, f_aff, moving, m_aff, factors, sigmas, device)
     rng = np.random.default_rng(0)
     hist, lev_hist = [], []
@@ -183,8 +204,7 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
             if param is None:
                 param = torch.zeros((1, d) + field_shape, dtype=torch.float32, device=device)
             else:
-                param = _resize_field(param.detach(), factors[li - 1] / factors[li],
-                                      field_shape)
+                param = _resize_field(param.detach(), factors[li - 1] / factors[li], field_shape)
             param.requires_grad_(True)
             sampler = LevelSampler(level, 1.0, rng, keep_grid=True)
             opt = torch.optim.Adam([param], lr=lr)
@@ -201,8 +221,9 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
                 lev_hist.append(li)
                 if progress:
                     bar.update(1)
-                    bar.set_postfix(level=f"{li + 1}/{len(factors)}",
-                                    cost=f"{hist[-1]:.5g}", refresh=False)
+                    bar.set_postfix(
+                        level=f"{li + 1}/{len(factors)}", cost=f"{hist[-1]:.5g}", refresh=False
+                    )
     finally:
         bar.close()
     with torch.no_grad():
@@ -212,10 +233,21 @@ def register_nonlinear(fixed, moving, fixed_affine=None, moving_affine=None, *,
         disp = integrate_velocity(param, steps) if model == "svf" else param
         disp_mm = _to_world(disp, f_aff)
         vel_mm = _to_world(param, f_aff) if model == "svf" else None
-        warped = warp_displacement(torch.from_numpy(moving), torch.from_numpy(disp_mm),
-                                   m_aff, f_aff, transform=world.cpu().numpy()).numpy()
+        warped = warp_displacement(
+            torch.from_numpy(moving),
+            torch.from_numpy(disp_mm),
+            m_aff,
+            f_aff,
+            transform=world.cpu().numpy(),
+        ).numpy()
     jac = jacobian_determinant(disp[0].cpu().numpy().astype(np.float64))
     return NonlinearRegistrationResult(
-        displacement=disp_mm, affine=world.cpu().numpy(), warped=warped, jacobian=jac,
-        folding_fraction=folding_fraction(jac), velocity=vel_mm, cost_history=hist,
-        level_history=lev_hist)
+        displacement=disp_mm,
+        affine=world.cpu().numpy(),
+        warped=warped,
+        jacobian=jac,
+        folding_fraction=folding_fraction(jac),
+        velocity=vel_mm,
+        cost_history=hist,
+        level_history=lev_hist,
+    )

@@ -15,6 +15,7 @@ References
    registration based on intensity. IEEE Transactions on Image Processing 7(1):27-41.
    https://doi.org/10.1109/83.650848
 """
+
 from __future__ import annotations
 
 import math
@@ -84,8 +85,7 @@ def default_sigmas(factors) -> tuple[float, ...]:
     return tuple(0.0 if f == 1 else f / 2.0 for f in factors)
 
 
-def image_pyramid(image, affine, factors=(4, 2, 1),
-                  sigmas=None) -> list[tuple]:
+def image_pyramid(image, affine, factors=(4, 2, 1), sigmas=None) -> list[tuple]:
     """Smoothed, subsampled copies of an image with their voxel-to-world affines.
 
     Parameters
@@ -111,8 +111,10 @@ def image_pyramid(image, affine, factors=(4, 2, 1),
         raise ValueError(f"factors must be positive integers, got {factors!r}.")
     sigmas = default_sigmas(factors) if sigmas is None else tuple(sigmas)
     if len(sigmas) != len(factors):
-        raise ValueError(f"sigmas ({len(sigmas)}) and factors ({len(factors)}) must have the "
-                         "same length: one smoothing width per level.")
+        raise ValueError(
+            f"sigmas ({len(sigmas)}) and factors ({len(factors)}) must have the "
+            "same length: one smoothing width per level."
+        )
     aff = np.asarray(affine, dtype=np.float64)
     is_array = isinstance(image, np.ndarray)
     d = image.ndim if is_array else image.ndim - 2

@@ -23,6 +23,7 @@ References
    registration with cross-correlation. Medical Image Analysis 12(1):26-41.
    https://doi.org/10.1016/j.media.2007.06.004
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,8 +44,9 @@ def _weights(fixed: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return mask.to(fixed.dtype)
 
 
-def ssd(fixed: torch.Tensor, moving: torch.Tensor,
-        mask: torch.Tensor | None = None) -> torch.Tensor:
+def ssd(
+    fixed: torch.Tensor, moving: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean of squared differences (the sum of squared differences divided by N).
 
     Returns
@@ -56,8 +58,9 @@ def ssd(fixed: torch.Tensor, moving: torch.Tensor,
     return (w * (fixed - moving) ** 2).sum() / w.sum().clamp_min(1e-12)
 
 
-def ncc(fixed: torch.Tensor, moving: torch.Tensor, mask: torch.Tensor | None = None,
-        eps: float = 1e-8) -> torch.Tensor:
+def ncc(
+    fixed: torch.Tensor, moving: torch.Tensor, mask: torch.Tensor | None = None, eps: float = 1e-8
+) -> torch.Tensor:
     """Global normalised cross-correlation (Pearson's r over all voxels).
 
     Returns
@@ -87,8 +90,13 @@ def _box(x: torch.Tensor, window: int) -> torch.Tensor:
     return x
 
 
-def local_ncc(fixed: torch.Tensor, moving: torch.Tensor, window: int = 9,
-              mask: torch.Tensor | None = None, eps: float = 1e-5) -> torch.Tensor:
+def local_ncc(
+    fixed: torch.Tensor,
+    moving: torch.Tensor,
+    window: int = 9,
+    mask: torch.Tensor | None = None,
+    eps: float = 1e-5,
+) -> torch.Tensor:
     """Local (windowed) normalised cross-correlation, averaged over the image.
 
     For every voxel the correlation of the two images in a ``window``^d neighbourhood,
@@ -124,8 +132,9 @@ def local_ncc(fixed: torch.Tensor, moving: torch.Tensor, window: int = 9,
     return (w * cc).sum() / w.sum().clamp_min(1e-12)
 
 
-def _parzen(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, bins: int,
-            sigma: float) -> torch.Tensor:
+def _parzen(
+    x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, bins: int, sigma: float
+) -> torch.Tensor:
     """Gaussian Parzen weights ``(N, bins)`` of intensities rescaled to ``[0, bins-1]``."""
     pos = (x - lo) / (hi - lo).clamp_min(1e-12) * (bins - 1)
     centres = torch.arange(bins, dtype=x.dtype, device=x.device)
@@ -133,9 +142,14 @@ def _parzen(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, bins: int,
     return torch.softmax(-0.5 * ((pos[:, None] - centres) / sigma) ** 2, dim=1)
 
 
-def mutual_information(fixed: torch.Tensor, moving: torch.Tensor, bins: int = 32,
-                       mask: torch.Tensor | None = None, sigma: float = 0.5,
-                       normalized: bool = False) -> torch.Tensor:
+def mutual_information(
+    fixed: torch.Tensor,
+    moving: torch.Tensor,
+    bins: int = 32,
+    mask: torch.Tensor | None = None,
+    sigma: float = 0.5,
+    normalized: bool = False,
+) -> torch.Tensor:
     """Mutual information from a differentiable Parzen-window joint histogram.
 
     Each intensity is rescaled to ``[0, bins - 1]`` (min/max of each image under the

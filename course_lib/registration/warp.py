@@ -25,6 +25,7 @@ Conventions (read once, used everywhere in :mod:`course_lib.registration`)
 Everything is differentiable (autograd) with respect to the image, the matrix and the
 displacement, so the registration functions optimise through these warps.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,14 +83,18 @@ def voxel_grid(shape, dtype=torch.float32, device=None) -> torch.Tensor:
 
 def _batched(image: torch.Tensor, d: int, name: str) -> tuple[torch.Tensor, bool]:
     if not isinstance(image, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(image).__name__}; use "
-                        "resample() for NumPy arrays.")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(image).__name__}; use "
+            "resample() for NumPy arrays."
+        )
     if image.ndim == d:
         return image[None, None], True
     if image.ndim == d + 2:
         return image, False
-    raise ValueError(f"{name} must be ({d} spatial axes) or (B, C, {d} spatial axes), got "
-                     f"shape {tuple(image.shape)} for a {d}-D transform.")
+    raise ValueError(
+        f"{name} must be ({d} spatial axes) or (B, C, {d} spatial axes), got "
+        f"shape {tuple(image.shape)} for a {d}-D transform."
+    )
 
 
 def _is_identity(vox: torch.Tensor, in_shape, out_shape) -> bool:
@@ -106,8 +111,10 @@ def _is_identity(vox: torch.Tensor, in_shape, out_shape) -> bool:
 
 def _check_label_mode(image: torch.Tensor, mode: str) -> None:
     if not torch.is_floating_point(image) and mode != "nearest":
-        raise ValueError("an integer (label) image can only be warped with mode='nearest'; "
-                         "convert it to float first for linear interpolation.")
+        raise ValueError(
+            "an integer (label) image can only be warped with mode='nearest'; "
+            "convert it to float first for linear interpolation."
+        )
 
 
 def _sample(image: torch.Tensor, grid: torch.Tensor, mode: str, padding: str) -> torch.Tensor:
@@ -117,13 +124,19 @@ def _sample(image: torch.Tensor, grid: torch.Tensor, mode: str, padding: str) ->
     src = image.to(torch.float64 if is_int else image.dtype)
     if src.shape[0] != grid.shape[0]:  # one image, a batch of transforms
         src = src.expand(grid.shape[0], *src.shape[1:])
-    out = F.grid_sample(src, grid.to(src.dtype), mode="bilinear" if mode == "linear"
-                        else "nearest", padding_mode=padding, align_corners=True)
+    out = F.grid_sample(
+        src,
+        grid.to(src.dtype),
+        mode="bilinear" if mode == "linear" else "nearest",
+        padding_mode=padding,
+        align_corners=True,
+    )
     return out.round().to(image.dtype) if is_int else out
 
 
-def _grid(vox: torch.Tensor, in_shape, out_shape, batch: int,
-          shift: torch.Tensor | None = None) -> torch.Tensor:
+def _grid(
+    vox: torch.Tensor, in_shape, out_shape, batch: int, shift: torch.Tensor | None = None
+) -> torch.Tensor:
     """Normalised sampling grid for the input voxels ``vox @ x + shift(x)``.
 
     ``vox`` is ``(d+1, d+1)`` or ``(B, d+1, d+1)`` (output voxel -> input voxel);
@@ -142,8 +155,9 @@ def _grid(vox: torch.Tensor, in_shape, out_shape, batch: int,
     return grid
 
 
-def warp_voxels(image: torch.Tensor, transform, mode: str = "linear",
-                padding: str = "zeros", out_shape=None) -> torch.Tensor:
+def warp_voxels(
+    image: torch.Tensor, transform, mode: str = "linear", padding: str = "zeros", out_shape=None
+) -> torch.Tensor:
     """Warp a batch of images in **voxel space** (for data augmentation).
 
     Parameters
@@ -173,12 +187,16 @@ def warp_voxels(image: torch.Tensor, transform, mode: str = "linear",
     is_matrix = t.ndim in (2, 3) and t.shape[-1] == t.shape[-2] and t.shape[-1] in (3, 4)
     is_field = t.ndim in (4, 5) and t.shape[1] == t.ndim - 2
     if not (is_matrix or is_field):
-        raise ValueError(f"transform must be a (d+1, d+1) / (B, d+1, d+1) matrix or a "
-                         f"(B, d, *S) displacement (d = 2 or 3), got shape {tuple(t.shape)}.")
+        raise ValueError(
+            f"transform must be a (d+1, d+1) / (B, d+1, d+1) matrix or a "
+            f"(B, d, *S) displacement (d = 2 or 3), got shape {tuple(t.shape)}."
+        )
     d = t.shape[-1] - 1 if is_matrix else t.shape[1]
     if image.ndim != d + 2:
-        raise ValueError(f"image must be (B, C, *S) with {d} spatial axes to match a transform "
-                         f"of shape {tuple(t.shape)}, got {tuple(image.shape)}.")
+        raise ValueError(
+            f"image must be (B, C, *S) with {d} spatial axes to match a transform "
+            f"of shape {tuple(t.shape)}, got {tuple(image.shape)}."
+        )
     batch = max(image.shape[0], t.shape[0] if t.ndim in (3, 4, 5) else 1)
     if is_matrix:
         out_shape = tuple(out_shape or image.shape[2:])
@@ -195,21 +213,32 @@ def warp_voxels(image: torch.Tensor, transform, mode: str = "linear",
 def _world_to_voxel_matrix(transform, moving_affine, fixed_affine, d, ref: torch.Tensor):
     """``inv(moving_affine) @ T @ fixed_affine`` as a float64 tensor (keeps T's autograd)."""
     dtype = torch.float64
-    a_m_inv = torch.as_tensor(np.linalg.inv(as_affine(moving_affine, d, "moving_affine")),
-                              dtype=dtype, device=ref.device)
-    a_f = torch.as_tensor(as_affine(fixed_affine, d, "fixed_affine"), dtype=dtype,
-                          device=ref.device)
+    a_m_inv = torch.as_tensor(
+        np.linalg.inv(as_affine(moving_affine, d, "moving_affine")), dtype=dtype, device=ref.device
+    )
+    a_f = torch.as_tensor(
+        as_affine(fixed_affine, d, "fixed_affine"), dtype=dtype, device=ref.device
+    )
     if transform is None:
         return a_m_inv @ a_f, a_m_inv
     t = torch.as_tensor(transform, dtype=dtype, device=ref.device)
     if t.shape[-2:] != (d + 1, d + 1):
-        raise ValueError(f"transform must be ({d + 1}, {d + 1}) (world mm, fixed -> moving), "
-                         f"got {tuple(t.shape)}.")
+        raise ValueError(
+            f"transform must be ({d + 1}, {d + 1}) (world mm, fixed -> moving), "
+            f"got {tuple(t.shape)}."
+        )
     return a_m_inv @ t @ a_f, a_m_inv @ t
 
 
-def warp_affine(moving: torch.Tensor, moving_affine, fixed_affine, fixed_shape,
-                transform=None, mode: str = "linear", padding: str = "zeros") -> torch.Tensor:
+def warp_affine(
+    moving: torch.Tensor,
+    moving_affine,
+    fixed_affine,
+    fixed_shape,
+    transform=None,
+    mode: str = "linear",
+    padding: str = "zeros",
+) -> torch.Tensor:
     """Resample ``moving`` onto the fixed grid through a world-space affine.
 
     ``out[x] = moving(inv(moving_affine) @ transform @ fixed_affine @ x)`` for every fixed
@@ -248,9 +277,15 @@ def warp_affine(moving: torch.Tensor, moving_affine, fixed_affine, fixed_shape,
     return out[0, 0] if squeeze else out
 
 
-def warp_displacement(moving: torch.Tensor, displacement: torch.Tensor, moving_affine,
-                      fixed_affine, transform=None, mode: str = "linear",
-                      padding: str = "zeros") -> torch.Tensor:
+def warp_displacement(
+    moving: torch.Tensor,
+    displacement: torch.Tensor,
+    moving_affine,
+    fixed_affine,
+    transform=None,
+    mode: str = "linear",
+    padding: str = "zeros",
+) -> torch.Tensor:
     """Resample ``moving`` onto the fixed grid through a dense displacement (world mm).
 
     ``out[x] = moving(T(X + u(X)))`` with ``X = fixed_affine @ x`` the world position of
@@ -281,22 +316,32 @@ def warp_displacement(moving: torch.Tensor, displacement: torch.Tensor, moving_a
     if displacement.ndim == d + 1:
         displacement = displacement[None]
     if displacement.ndim != d + 2 or displacement.shape[1] != d:
-        raise ValueError(f"displacement must be ({d}, *S) or (B, {d}, *S) in world mm for a "
-                         f"{d}-D fixed_affine, got shape {tuple(displacement.shape)}.")
+        raise ValueError(
+            f"displacement must be ({d}, *S) or (B, {d}, *S) in world mm for a "
+            f"{d}-D fixed_affine, got shape {tuple(displacement.shape)}."
+        )
     img, squeeze = _batched(moving, d, "moving")
     vox, to_moving = _world_to_voxel_matrix(transform, moving_affine, fixed_affine, d, img)
     # moving voxel = inv(A_m) T (A_f x + u) = vox @ x + lin @ u
     lin = to_moving[..., :d, :d]
-    shift = torch.einsum("...ij,bj...->bi...", lin, displacement.to(device=img.device,
-                                                                      dtype=vox.dtype))
+    shift = torch.einsum(
+        "...ij,bj...->bi...", lin, displacement.to(device=img.device, dtype=vox.dtype)
+    )
     batch = max(img.shape[0], shift.shape[0])
     grid = _grid(vox, img.shape[2:], tuple(displacement.shape[2:]), batch, shift=shift)
     out = _sample(img, grid, mode, padding)
     return out[0, 0] if squeeze else out
 
 
-def resample(array, source_affine, target_affine, target_shape, transform=None,
-             mode: str | None = None, padding: str = "zeros") -> np.ndarray:
+def resample(
+    array,
+    source_affine,
+    target_affine,
+    target_shape,
+    transform=None,
+    mode: str | None = None,
+    padding: str = "zeros",
+) -> np.ndarray:
     """NumPy convenience: resample an image or a label map onto another grid (world mm).
 
     Parameters
@@ -325,6 +370,13 @@ def resample(array, source_affine, target_affine, target_shape, transform=None,
     tensor = torch.from_numpy(arr.astype(np.int64 if is_label else np.float64))
     if is_label and mode != "nearest":
         tensor = tensor.double()
-    out = warp_affine(tensor, source_affine, target_affine, tuple(target_shape),
-                      transform=transform, mode=mode, padding=padding).numpy()
+    out = warp_affine(
+        tensor,
+        source_affine,
+        target_affine,
+        tuple(target_shape),
+        transform=transform,
+        mode=mode,
+        padding=padding,
+    ).numpy()
     return out.astype(arr.dtype) if is_label and mode == "nearest" else out

@@ -15,22 +15,40 @@ Quick start::
 Torch datasets live in :mod:`course_lib.simulation.datasets` (imported on demand,
 so that this package does not import torch).
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=['datasets', 'long_range', 'anatomy', 'centers', 'cohort', 'deformation', 'mr_physics', 'regions', 'subject', 'subject_io'],
+    submodules=[
+        "datasets",
+        "long_range",
+        "anatomy",
+        "centers",
+        "cohort",
+        "deformation",
+        "mr_physics",
+        "regions",
+        "subject",
+        "subject_io",
+    ],
     names={
-        'anatomy': ['ALLOWED_RESOLUTIONS', 'Anatomy', 'load_icbm152'],
-        'centers': ['CENTERS', 'Center', 'get_center'],
-        'cohort': ['make_cohort', 'subject_seed'],
-        'deformation': ['Deformation'],
-        'mr_physics': [
-            'CONTRASTS', 'DEFAULT_SEQUENCES', 'TISSUE_PARAMETERS', 'Sequence', 'TissueParameters',
-            'inversion_recovery', 'spin_echo', 'tissue_signals'
+        "anatomy": ["ALLOWED_RESOLUTIONS", "Anatomy", "load_icbm152"],
+        "centers": ["CENTERS", "Center", "get_center"],
+        "cohort": ["make_cohort", "subject_seed"],
+        "deformation": ["Deformation"],
+        "mr_physics": [
+            "CONTRASTS",
+            "DEFAULT_SEQUENCES",
+            "TISSUE_PARAMETERS",
+            "Sequence",
+            "TissueParameters",
+            "inversion_recovery",
+            "spin_echo",
+            "tissue_signals",
         ],
-        'regions': ['REGION_NAMES'],
-        'subject': ['SIMULATION_VERSION', 'Subject', 'simulate_subject'],
-        'subject_io': ['load_subject', 'save_subject'],
+        "regions": ["REGION_NAMES"],
+        "subject": ["SIMULATION_VERSION", "Subject", "simulate_subject"],
+        "subject_io": ["load_subject", "save_subject"],
     },
 )

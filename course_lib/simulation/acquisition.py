@@ -24,6 +24,7 @@ Gudbjartsson H, Patz S. The Rician distribution of noisy MRI data. Magn Reson Me
 Sled JG, Zijdenbos AP, Evans AC. A nonparametric method for automatic correction of
 intensity nonuniformity in MRI data. IEEE TMI 1998;17:87-97. doi:10.1109/42.668698
 """
+
 from __future__ import annotations
 
 from typing import Sequence as SequenceType
@@ -37,8 +38,9 @@ from .mr_physics import CONTRASTS, mix_signals, tissue_signals
 __all__ = ["bias_field", "slice_profile", "thick_slices", "rician_noise", "acquire"]
 
 
-def bias_field(shape: tuple[int, ...], strength: float, rng: np.random.Generator,
-               order: int = 3) -> np.ndarray:
+def bias_field(
+    shape: tuple[int, ...], strength: float, rng: np.random.Generator, order: int = 3
+) -> np.ndarray:
     """Smooth multiplicative field ``exp(b)`` of shape ``shape`` (3-D, or 2-D for a slice), float64.
 
     ``b`` is a random cosine series with frequencies ``0..order-1`` per axis
@@ -62,7 +64,9 @@ def bias_field(shape: tuple[int, ...], strength: float, rng: np.random.Generator
     b = np.tensordot(bases[0], coef, axes=(1, 0))
     for basis in bases[1:]:
         b = np.tensordot(b, basis, axes=(1, 1))
-    b *= np.float32(strength / (float(b[(slice(None, None, 3),) * ndim].std()) or 1.0))  # sub-grid std
+    b *= np.float32(
+        strength / (float(b[(slice(None, None, 3),) * ndim].std()) or 1.0)
+    )  # sub-grid std
     return np.exp(b, out=b)
 
 
@@ -78,8 +82,9 @@ def slice_profile(thickness_vox: float) -> np.ndarray:
     return (w / w.sum()).astype(np.float32)
 
 
-def thick_slices(image: np.ndarray, thickness_mm: float, spacing: float,
-                 axis: int = 2) -> np.ndarray:
+def thick_slices(
+    image: np.ndarray, thickness_mm: float, spacing: float, axis: int = 2
+) -> np.ndarray:
     """Through-plane partial-volume averaging for slices thicker than the grid spacing."""
     if thickness_mm <= spacing * 1.01:
         return image

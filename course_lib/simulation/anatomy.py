@@ -15,6 +15,7 @@ doi:10.1016/j.neuroimage.2010.07.033
 Collins DL, Zijdenbos AP, Kollokian V, et al. Design and construction of a
 realistic digital brain phantom. IEEE TMI 1998;17:463-468. doi:10.1109/42.712135
 """
+
 from __future__ import annotations
 
 import functools
@@ -173,8 +174,15 @@ def _load_icbm152_cached(resolution: int) -> Anatomy:
     regions, ventricle_distance = parcellate(labels, mask, affine, spacing)
 
     arrays = dict(
-        t1=t1, gm=gm, wm=wm, csf=csf, mask=mask, labels=labels, regions=regions,
-        ventricle_distance=ventricle_distance, affine=affine,
+        t1=t1,
+        gm=gm,
+        wm=wm,
+        csf=csf,
+        mask=mask,
+        labels=labels,
+        regions=regions,
+        ventricle_distance=ventricle_distance,
+        affine=affine,
     )
     for value in arrays.values():
         value.setflags(write=False)

@@ -11,6 +11,7 @@ ventricles and widened sulci (more CSF, less GM). We model it with one knob
 Both are illustrative magnitudes (``atrophy = 1`` is severe). The change is made
 to the template's tissue maps before the subject's deformation is applied.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -15,6 +15,7 @@ it): a truncated file, a cut JSON sidecar, a flipped bit or a missing, unexpecte
 unlisted file makes the entry count as damaged. A damaged entry is logged in one line,
 removed, and the cohort is simulated again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,15 @@ from course_lib.core.paths import DATA_DIR_ENV, data_dir, ensure_writable_dir
 from .subject import SIMULATION_VERSION, Subject
 from .subject_io import load_subject, save_subject
 
-__all__ = ["cache_root", "cohort_key", "load_cohort", "store_cohort", "verify_entry",
-           "COHORT_JSON", "MANIFEST"]
+__all__ = [
+    "cache_root",
+    "cohort_key",
+    "load_cohort",
+    "store_cohort",
+    "verify_entry",
+    "COHORT_JSON",
+    "MANIFEST",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +56,11 @@ def cache_root() -> Path:
 
 def cohort_key(arguments: dict) -> str:
     """Hash of the JSON-canonical ``arguments`` and :data:`SIMULATION_VERSION` (16 hex)."""
-    payload = json.dumps({"arguments": arguments, "version": SIMULATION_VERSION},
-                         sort_keys=True, separators=(",", ":"))
+    payload = json.dumps(
+        {"arguments": arguments, "version": SIMULATION_VERSION},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -67,8 +78,11 @@ def _sha256(path: Path) -> str:
 
 def _entry_files(root: Path) -> list[str]:
     """Every file below ``root`` but the checksum list, as sorted POSIX relative paths."""
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*")
-                  if path.is_file() and path.name != MANIFEST)
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and path.name != MANIFEST
+    )
 
 
 def _write_manifest(root: Path) -> None:
@@ -102,8 +116,10 @@ def verify_entry(root: str | os.PathLike) -> str | None:
     if sorted(listed) != present:
         missing = sorted(set(listed) - set(present))
         extra = sorted(set(present) - set(listed))
-        return (f"its files do not match the checksum list {MANIFEST} "
-                f"(missing: {', '.join(missing) or 'none'}; not listed: {', '.join(extra) or 'none'})")
+        return (
+            f"its files do not match the checksum list {MANIFEST} "
+            f"(missing: {', '.join(missing) or 'none'}; not listed: {', '.join(extra) or 'none'})"
+        )
     for name in present:
         if _sha256(root / name) != listed[name]:
             return f"{name} does not match its checksum"
@@ -137,8 +153,12 @@ def load_cohort(key: str) -> list[Subject] | None:
     return None
 
 
-def store_cohort(key: str, arguments: dict, subjects: Iterable[Subject],
-                 on_saved: Callable[[int], None] | None = None) -> Path:
+def store_cohort(
+    key: str,
+    arguments: dict,
+    subjects: Iterable[Subject],
+    on_saved: Callable[[int], None] | None = None,
+) -> Path:
     """Write subjects as one cache entry, atomically; returns the entry's directory.
 
     ``subjects`` may be a generator: each subject is written as soon as it is

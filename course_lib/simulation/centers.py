@@ -17,6 +17,7 @@ Commowick O, Istace A, Kain M, et al. Objective evaluation of multiple sclerosis
 segmentation using a data management and processing infrastructure. Sci Rep
 2018;8:13650. doi:10.1038/s41598-018-31911-7
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -90,42 +91,57 @@ def _sequences(**overrides: Sequence) -> Mapping[str, Sequence]:
 CENTERS: Mapping[str, Center] = MappingProxyType(
     {
         "siemens_verio_3t": Center(
-            key="siemens_verio_3t", msseg_id="01", label="Siemens Verio 3T",
-            field_strength=3.0, sequences=_sequences(), noise=0.025, bias=0.10,
+            key="siemens_verio_3t",
+            msseg_id="01",
+            label="Siemens Verio 3T",
+            field_strength=3.0,
+            sequences=_sequences(),
+            noise=0.025,
+            bias=0.10,
             slice_thickness_mm=MappingProxyType({"T2w": 3.0, "PD": 3.0}),
             intensity_scale=1000.0,
         ),
         "ge_discovery_3t": Center(
-            key="ge_discovery_3t", msseg_id="03", label="GE Discovery 3T",
+            key="ge_discovery_3t",
+            msseg_id="03",
+            label="GE Discovery 3T",
             field_strength=3.0,
             sequences=_sequences(
                 T1w=Sequence("IR", tr_ms=2100.0, te_ms=3.0, ti_ms=950.0),
                 FLAIR=Sequence("IR", tr_ms=4800.0, te_ms=100.0, ti_ms=1750.0),
             ),
-            noise=0.09, bias=0.30,
+            noise=0.09,
+            bias=0.30,
             slice_thickness_mm=MappingProxyType({"T2w": 4.0, "PD": 4.0, "FLAIR": 4.0}),
-            intensity_scale=2500.0, contrast_jitter=0.06,
+            intensity_scale=2500.0,
+            contrast_jitter=0.06,
         ),
         "siemens_aera_1.5t": Center(
-            key="siemens_aera_1.5t", msseg_id="07", label="Siemens Aera 1.5T",
+            key="siemens_aera_1.5t",
+            msseg_id="07",
+            label="Siemens Aera 1.5T",
             field_strength=1.5,
             sequences=_sequences(
                 T1w=Sequence("IR", tr_ms=2000.0, te_ms=3.0, ti_ms=900.0),
                 FLAIR=Sequence("IR", tr_ms=5000.0, te_ms=120.0, ti_ms=1800.0),
             ),
-            noise=0.045, bias=0.15,
+            noise=0.045,
+            bias=0.15,
             slice_thickness_mm=MappingProxyType({"T2w": 3.0, "PD": 3.0}),
             intensity_scale=800.0,
         ),
         "philips_ingenia_3t": Center(
-            key="philips_ingenia_3t", msseg_id="08", label="Philips Ingenia 3T",
+            key="philips_ingenia_3t",
+            msseg_id="08",
+            label="Philips Ingenia 3T",
             field_strength=3.0,
             sequences=_sequences(
                 T1w=Sequence("IR", tr_ms=2200.0, te_ms=4.0, ti_ms=1000.0),
                 T2w=Sequence("SE", tr_ms=4500.0, te_ms=90.0),
                 FLAIR=Sequence("IR", tr_ms=4800.0, te_ms=140.0, ti_ms=1760.0),
             ),
-            noise=0.03, bias=0.20,
+            noise=0.03,
+            bias=0.20,
             slice_thickness_mm=MappingProxyType({"T2w": 3.0, "PD": 3.0}),
             intensity_scale=4095.0,
         ),

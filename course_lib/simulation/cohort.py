@@ -1,4 +1,5 @@
 """Cohorts: N simulated subjects of one center, deterministic and cached on disk."""
+
 from __future__ import annotations
 
 import hashlib
@@ -117,8 +118,13 @@ def make_cohort(
 
     if not cache or n == 0:
         return list(generate())
-    arguments = {"n": n, "center": center_key, "seed": seed, "resolution": resolution,
-                 "options": options}
+    arguments = {
+        "n": n,
+        "center": center_key,
+        "seed": seed,
+        "resolution": resolution,
+        "options": options,
+    }
     key = cohort_key(arguments)
     cached = load_cohort(key)
     if cached is not None:

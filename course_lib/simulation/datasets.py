@@ -9,9 +9,11 @@ Items are CPU tensors; move them with ``.to(device)`` in the training loop.
 
 Always split *subjects*, never voxels, slices or patches: see :func:`split_subjects`.
 """
+
 from __future__ import annotations
 
-from typing import Sequence as SequenceType, TypeVar
+from typing import Sequence as SequenceType
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -34,8 +36,10 @@ def _check(subjects, contrasts, target, allowed=TARGETS):
     for s in subjects:
         missing = [c for c in contrasts if c not in s.images]
         if missing:
-            raise ValueError(f"Subject (seed {s.seed}) lacks contrast(s) {missing}; it has "
-                             f"{list(s.images)}. Simulate them via contrasts=...")
+            raise ValueError(
+                f"Subject (seed {s.seed}) lacks contrast(s) {missing}; it has "
+                f"{list(s.images)}. Simulate them via contrasts=..."
+            )
     return subjects, contrasts
 
 
@@ -115,8 +119,9 @@ class VoxelFeatureDataset(Dataset):
         return self._X, self._y
 
 
-def split_subjects(subjects: SequenceType[T], fractions=(0.6, 0.2, 0.2),
-                   seed: int = 0) -> tuple[list[T], ...]:
+def split_subjects(
+    subjects: SequenceType[T], fractions=(0.6, 0.2, 0.2), seed: int = 0
+) -> tuple[list[T], ...]:
     """Split *subjects* (not voxels) into train / validation / test lists.
 
     Why subject level: neighbouring voxels, slices and overlapping patches of one

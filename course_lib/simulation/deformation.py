@@ -23,6 +23,7 @@ doi:10.1109/42.796284
 Arsigny V, Commowick O, Pennec X, Ayache N. A Log-Euclidean framework for statistics on
 diffeomorphisms. MICCAI 2006, LNCS 4190:924-931. doi:10.1007/11866565_113
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,8 +108,10 @@ class Deformation:
         u = self.displacement(shape, grid_affine)
         grid_affine = np.asarray(grid_affine, dtype=np.float64)
         axes = [grid_affine[a, a] * np.arange(shape[a]) + grid_affine[a, 3] for a in range(3)]
-        p = [u[a] + axes[a].astype(np.float32).reshape([-1 if b == a else 1 for b in range(3)])
-             for a in range(3)]
+        p = [
+            u[a] + axes[a].astype(np.float32).reshape([-1 if b == a else 1 for b in range(3)])
+            for a in range(3)
+        ]
         out = np.empty_like(u)
         for i in range(3):
             row = self.affine[i].astype(np.float32)
@@ -127,9 +130,11 @@ class Deformation:
         for a in range(3):
             grad[a, a] += 1.0
         j = grad
-        return (j[0, 0] * (j[1, 1] * j[2, 2] - j[1, 2] * j[2, 1])
-                - j[0, 1] * (j[1, 0] * j[2, 2] - j[1, 2] * j[2, 0])
-                + j[0, 2] * (j[1, 0] * j[2, 1] - j[1, 1] * j[2, 0]))
+        return (
+            j[0, 0] * (j[1, 1] * j[2, 2] - j[1, 2] * j[2, 1])
+            - j[0, 1] * (j[1, 0] * j[2, 2] - j[1, 2] * j[2, 0])
+            + j[0, 2] * (j[1, 0] * j[2, 1] - j[1, 1] * j[2, 0])
+        )
 
     def min_jacobian(self) -> float:
         """Minimum Jacobian determinant of ``y -> y + u(y)`` on a 2-mm lattice over the FOV."""

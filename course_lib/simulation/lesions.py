@@ -23,6 +23,7 @@ Filippi M, Rocca MA, Ciccarelli O, et al. MRI criteria for the diagnosis of mult
 sclerosis: MAGNIMS consensus guidelines. Lancet Neurol 2016;15:292-303.
 doi:10.1016/S1474-4422(15)00393-2
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -146,7 +147,10 @@ def sample_lesions(
         box, blob = ellipsoid_fraction(anatomy.shape, anatomy.affine, centre, radii_mm, rotation)
         np.maximum(fraction[box], blob * wm_weight[box], out=fraction[box])
         lesions.append(
-            {"centre_mm": centre.round(2).tolist(), "radii_mm": radii_mm.round(2).tolist(),
-             "periventricular": is_pv}
+            {
+                "centre_mm": centre.round(2).tolist(),
+                "radii_mm": radii_mm.round(2).tolist(),
+                "periventricular": is_pv,
+            }
         )
     return fraction, lesions

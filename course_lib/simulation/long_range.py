@@ -28,6 +28,7 @@ world ``x`` (RAS: subject's right towards larger ``col``), rows follow world
 ``y`` from anterior (row 0) to posterior. Pixels are ``pixel_mm`` wide; the
 mirror of column ``c`` is ``S - 1 - c``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ from typing import Sequence
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["SliceStack", "AsymmetryDataset", "axial_slices", "make_asymmetry_dataset",
-           "CLASS_NAMES"]
+__all__ = [
+    "SliceStack",
+    "AsymmetryDataset",
+    "axial_slices",
+    "make_asymmetry_dataset",
+    "CLASS_NAMES",
+]
 
 #: Class index -> name.
 CLASS_NAMES: tuple[str, str] = ("symmetric", "asymmetric")
@@ -73,8 +79,13 @@ class SliceStack:
     def select(self, subjects: Sequence[int]) -> "SliceStack":
         """Slices of the subjects at positions ``subjects`` (for subject-level splits)."""
         keep = np.isin(self.subject_index, np.asarray(list(subjects), dtype=np.int64))
-        return SliceStack(self.images[keep], self.white_matter[keep], self.brain[keep],
-                          self.subject_index[keep], self.pixel_mm)
+        return SliceStack(
+            self.images[keep],
+            self.white_matter[keep],
+            self.brain[keep],
+            self.subject_index[keep],
+            self.pixel_mm,
+        )
 
 
 @dataclass(frozen=True)
@@ -154,9 +165,11 @@ def axial_slices(
     images, wm, brain, index = [], [], [], []
     for k, subject in enumerate(subjects):
         if contrast not in subject.images:
-            raise ValueError(f"Subject (seed {subject.seed}) has no {contrast!r} image; it has "
-                             f"{sorted(subject.images)}. Simulate it with contrasts=(..., "
-                             f"{contrast!r}).")
+            raise ValueError(
+                f"Subject (seed {subject.seed}) has no {contrast!r} image; it has "
+                f"{sorted(subject.images)}. Simulate it with contrasts=(..., "
+                f"{contrast!r})."
+            )
         affine = np.asarray(subject.affine, dtype=np.float64)
         if not np.allclose(affine[:3, :3], np.diag(np.diag(affine[:3, :3]))):
             raise ValueError("axial_slices needs an axis-aligned subject affine.")
@@ -173,18 +186,31 @@ def axial_slices(
             image = ndimage.map_coordinates(volume[:, :, plane], coords, order=1, cval=0.0)
             # masks: linear interpolation of 0/1 maps, > 0.5 (mirror-consistent, unlike
             # nearest neighbour, which breaks ties at half-voxel positions one way)
-            inside = ndimage.map_coordinates(mask[:, :, plane].astype(np.float32), coords,
-                                             order=1, cval=0.0) > 0.5
-            white = ndimage.map_coordinates((labels[:, :, plane] == 3).astype(np.float32),
-                                            coords, order=1, cval=0.0) > 0.5
+            inside = (
+                ndimage.map_coordinates(
+                    mask[:, :, plane].astype(np.float32), coords, order=1, cval=0.0
+                )
+                > 0.5
+            )
+            white = (
+                ndimage.map_coordinates(
+                    (labels[:, :, plane] == 3).astype(np.float32), coords, order=1, cval=0.0
+                )
+                > 0.5
+            )
             images.append(np.where(inside, image, 0.0).astype(np.float32))
             wm.append(white & inside)
             brain.append(inside)
             index.append(k)
     if not images:
         raise ValueError(f"No voxel plane lies in z_range_mm={z_range_mm}; widen it.")
-    return SliceStack(np.stack(images), np.stack(wm), np.stack(brain),
-                      np.asarray(index, dtype=np.int64), float(pixel_mm))
+    return SliceStack(
+        np.stack(images),
+        np.stack(wm),
+        np.stack(brain),
+        np.asarray(index, dtype=np.int64),
+        float(pixel_mm),
+    )
 
 
 def _blob(size: int, centre: np.ndarray, sigma: float) -> np.ndarray:
@@ -250,11 +276,14 @@ def make_asymmetry_dataset(
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2 (two classes), got {n!r}.")
     if min_offset_px < 1 or min_shift_px <= 2 * jitter_px or jitter_px < 0:
-        raise ValueError("need min_offset_px >= 1, jitter_px >= 0 and min_shift_px > 2 * "
-                         f"jitter_px; got {min_offset_px!r}, {min_shift_px!r}, {jitter_px!r}.")
+        raise ValueError(
+            "need min_offset_px >= 1, jitter_px >= 0 and min_shift_px > 2 * "
+            f"jitter_px; got {min_offset_px!r}, {min_shift_px!r}, {jitter_px!r}."
+        )
     if not (0 < sigma_px[0] <= sigma_px[1]) or not amplitude[0] <= amplitude[1]:
-        raise ValueError(f"sigma_px and amplitude must be (low, high) ranges, got {sigma_px!r}, "
-                         f"{amplitude!r}.")
+        raise ValueError(
+            f"sigma_px and amplitude must be (low, high) ranges, got {sigma_px!r}, {amplitude!r}."
+        )
     rng = np.random.default_rng(seed)
     size = stack.images.shape[-1]
     half = size // 2
@@ -289,8 +318,10 @@ def make_asymmetry_dataset(
             if weight.any():
                 break
         else:
-            raise ValueError("No bilateral white matter far enough from the midline (or from "
-                             "the mirror position): lower min_offset_px or min_shift_px.")
+            raise ValueError(
+                "No bilateral white matter far enough from the midline (or from "
+                "the mirror position): lower min_offset_px or min_shift_px."
+            )
         # Both classes draw the first lesion with probability ~ its number of far partners:
         # then class 1, a uniform draw among far pairs, gives each lesion the same position
         # law as class 0 (no single lesion tells the class).
@@ -311,8 +342,9 @@ def make_asymmetry_dataset(
             pair = pair[::-1]
         image = stack.images[s][:, ::-1] if mirror else stack.images[s]
         brain = stack.brain[s][:, ::-1] if mirror else stack.brain[s]
-        lesions = sum(rng.uniform(*amplitude) * _blob(size, c, rng.uniform(*sigma_px))
-                      for c in pair)
+        lesions = sum(
+            rng.uniform(*amplitude) * _blob(size, c, rng.uniform(*sigma_px)) for c in pair
+        )
         noisy = image + lesions + noise * rng.standard_normal((size, size))
         images[t, 0] = np.where(brain, noisy, 0.0)
         centres[t] = pair

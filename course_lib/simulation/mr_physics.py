@@ -88,11 +88,13 @@ Miller KL, Alfaro-Almagro F, Bangerter NK, et al. Multimodal population brain im
 the UK Biobank prospective epidemiological study. Nat Neurosci 2016;19:1523-1536.
 doi:10.1038/nn.4393
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Sequence as SequenceType
+from typing import Mapping
+from typing import Sequence as SequenceType
 
 import numpy as np
 

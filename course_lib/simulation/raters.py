@@ -21,6 +21,7 @@ References
 Warfield SK, Zou KH, Wells WM. Simultaneous truth and performance level estimation
 (STAPLE). IEEE TMI 2004;23:903-921. doi:10.1109/TMI.2004.828354
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -87,8 +88,10 @@ def simulate_raters(
     box = None
     if truth.any():
         idx = np.nonzero(truth)
-        box = tuple(slice(max(int(i.min()) - margin, 0), min(int(i.max()) + margin + 1, n))
-                    for i, n in zip(idx, shape))
+        box = tuple(
+            slice(max(int(i.min()) - margin, 0), min(int(i.max()) + margin + 1, n))
+            for i, n in zip(idx, shape)
+        )
         # smoothing and noise correlation in mm, so behaviour is the same at 1 and 2 mm
         soft = ndimage.gaussian_filter(lesion_fraction[box], SMOOTHING_MM / spacing)
         envelope = np.clip(4.0 * soft * (1.0 - soft), 0.0, 1.0)  # 1 on the outline, 0 far away

@@ -12,6 +12,7 @@ All arrays are indexed ``(X, Y, Z)`` = voxel ``(i, j, k)`` of the template grid;
 world coordinates are MNI millimetres in RAS+ (x to the subject's right, y
 anterior, z superior).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -15,6 +15,7 @@ Subjects live on the template's voxel grid at the chosen resolution (same shape
 and affine): only the content moves. All arrays are indexed ``(X, Y, Z)``
 (voxel ``i, j, k``; RAS world axes, see ``affine``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -108,11 +109,13 @@ class Subject:
 
     def __repr__(self) -> str:
         raters = 0 if self.rater_masks is None else len(self.rater_masks)
-        return (f"Subject(center={self.center!r}, seed={self.seed}, shape={self.shape}, "
-                f"spacing={self.spacing:g} mm, contrasts={list(self.images)}, "
-                f"lesions={self.meta.get('lesion_count', 0)} "
-                f"({self.meta.get('lesion_volume_ml', 0.0):.2f} mL), raters={raters}, "
-                f"tumor={self.tumor_labels is not None}, min_jacobian={self.min_jacobian:.3f})")
+        return (
+            f"Subject(center={self.center!r}, seed={self.seed}, shape={self.shape}, "
+            f"spacing={self.spacing:g} mm, contrasts={list(self.images)}, "
+            f"lesions={self.meta.get('lesion_count', 0)} "
+            f"({self.meta.get('lesion_volume_ml', 0.0):.2f} mL), raters={raters}, "
+            f"tumor={self.tumor_labels is not None}, min_jacobian={self.min_jacobian:.3f})"
+        )
 
     @property
     def template_coords(self) -> np.ndarray:
@@ -154,9 +157,7 @@ def _check_options(seed, lesions_requested, n_raters, atrophy, contrasts):
     contrasts = tuple(contrasts)
     bad = [c for c in contrasts if c not in CONTRASTS]
     if bad or not contrasts or len(set(contrasts)) != len(contrasts):
-        raise ValueError(
-            f"contrasts must be distinct names from {CONTRASTS}, got {contrasts!r}."
-        )
+        raise ValueError(f"contrasts must be distinct names from {CONTRASTS}, got {contrasts!r}.")
     return contrasts
 
 
@@ -209,10 +210,18 @@ def simulate_subject(
     anatomy: Anatomy = load_icbm152(resolution)
     meta: dict = {
         "simulation_version": SIMULATION_VERSION,
-        "options": dict(center=center_obj.key, seed=seed, resolution=resolution, lesions=lesions,
-                        n_raters=int(n_raters), tumor=bool(tumor), atrophy=float(atrophy),
-                        low_lesion_load=bool(low_lesion_load), contrasts=list(contrasts),
-                        deformation_strength=float(deformation_strength)),
+        "options": dict(
+            center=center_obj.key,
+            seed=seed,
+            resolution=resolution,
+            lesions=lesions,
+            n_raters=int(n_raters),
+            tumor=bool(tumor),
+            atrophy=float(atrophy),
+            low_lesion_load=bool(low_lesion_load),
+            contrasts=list(contrasts),
+            deformation_strength=float(deformation_strength),
+        ),
         "center_parameters": center_obj.to_dict(),
     }
 
@@ -221,8 +230,9 @@ def simulate_subject(
     lesion_t = tumor_t = None
     radial = ()
     if lesions:
-        lesion_t, drawn = sample_lesions(anatomy, np.random.default_rng([seed, _LESION]),
-                                         low_load=bool(low_lesion_load))
+        lesion_t, drawn = sample_lesions(
+            anatomy, np.random.default_rng([seed, _LESION]), low_load=bool(low_lesion_load)
+        )
         meta["lesions_drawn"] = drawn
     if tumor:
         tumor_t, info = sample_tumor(anatomy, np.random.default_rng([seed, _TUMOR]))
@@ -231,7 +241,8 @@ def simulate_subject(
 
     # 2. Deformation and resampling into subject space.
     deformation, min_jac = random_deformation(
-        np.random.default_rng([seed, _DEFORM]), float(deformation_strength), radial)
+        np.random.default_rng([seed, _DEFORM]), float(deformation_strength), radial
+    )
     coords = deformation.template_coords(anatomy.shape, anatomy.affine)
     for a in range(3):  # world mm -> template voxel index (axis-aligned template affine)
         coords[a] -= np.float32(anatomy.affine[a, 3])
@@ -258,9 +269,15 @@ def simulate_subject(
     # 3. Acquisition.
     brain_mask = fractions.sum(0) > 0.5
     images = {
-        c: acquire(fractions, names, center_obj, c,
-                   np.random.default_rng([seed, _ACQUIRE, CONTRASTS.index(c)]),
-                   brain_mask=brain_mask, spacing=anatomy.spacing)
+        c: acquire(
+            fractions,
+            names,
+            center_obj,
+            c,
+            np.random.default_rng([seed, _ACQUIRE, CONTRASTS.index(c)]),
+            brain_mask=brain_mask,
+            spacing=anatomy.spacing,
+        )
         for c in contrasts
     }
 
@@ -278,17 +295,28 @@ def simulate_subject(
     rater_masks = None
     if n_raters:
         profiles = rater_profiles(int(n_raters), np.random.default_rng(RATER_POOL_SEED))
-        rater_masks = simulate_raters(lesion, labels == 3, profiles,
-                                      np.random.default_rng([seed, _RATERS]), anatomy.spacing)
+        rater_masks = simulate_raters(
+            lesion, labels == 3, profiles, np.random.default_rng([seed, _RATERS]), anatomy.spacing
+        )
         meta["raters"] = profiles
         meta["rater_volumes_ml"] = [round(float(m.sum()) * voxel_ml, 4) for m in rater_masks]
     t_labels = tumor_labels(tumor_s) if tumor_s is not None else None
     meta["min_jacobian"] = round(min_jac, 4)
     del fractions
     return Subject(
-        images=images, tissue_probs=tissue_probs.astype(np.float32, copy=False), labels=labels,
-        brain_mask=brain_mask, regions=regions, lesion_mask=lesion_mask, rater_masks=rater_masks,
-        tumor_labels=t_labels, affine=anatomy.affine.copy(), spacing=anatomy.spacing,
-        center=center_obj.key, seed=seed, deformation=deformation, min_jacobian=min_jac,
+        images=images,
+        tissue_probs=tissue_probs.astype(np.float32, copy=False),
+        labels=labels,
+        brain_mask=brain_mask,
+        regions=regions,
+        lesion_mask=lesion_mask,
+        rater_masks=rater_masks,
+        tumor_labels=t_labels,
+        affine=anatomy.affine.copy(),
+        spacing=anatomy.spacing,
+        center=center_obj.key,
+        seed=seed,
+        deformation=deformation,
+        min_jacobian=min_jac,
         meta=meta,
     )

@@ -15,6 +15,7 @@ NIfTI stores channels in the 4th dimension, so ``(C, X, Y, Z)`` arrays are moved
 to ``(X, Y, Z, C)`` on disk and back on load. Float volumes are not compressed so
 that a cached cohort loads >= 10x faster than it is simulated; masks are gzipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def _save(array: np.ndarray, affine: np.ndarray, path: Path) -> None:
     nib.save(image, path)
 
 
-_FIX = ("Delete the subject folder (or the whole cache entry) and simulate it again; "
-        "make_cohort does so by itself for its cache")
+_FIX = (
+    "Delete the subject folder (or the whole cache entry) and simulate it again; "
+    "make_cohort does so by itself for its cache"
+)
 
 
 def _load(path: Path) -> np.ndarray:
@@ -58,15 +61,21 @@ def save_subject(subject, directory: str | Path) -> Path:
         files[name] = f"{name}.nii"
         _save(np.asarray(image, dtype=np.float32), affine, directory / files[name])
     files["tissue_probs"] = "tissue_probs.nii"
-    _save(np.moveaxis(subject.tissue_probs, 0, -1).astype(np.float32), affine,
-          directory / files["tissue_probs"])
+    _save(
+        np.moveaxis(subject.tissue_probs, 0, -1).astype(np.float32),
+        affine,
+        directory / files["tissue_probs"],
+    )
     for name in _MASKS:
         files[name] = f"{name}.nii.gz"
         _save(np.asarray(getattr(subject, name)).astype(np.uint8), affine, directory / files[name])
     if subject.rater_masks is not None:
         files["rater_masks"] = "rater_masks.nii.gz"
-        _save(np.moveaxis(subject.rater_masks, 0, -1).astype(np.uint8), affine,
-              directory / files["rater_masks"])
+        _save(
+            np.moveaxis(subject.rater_masks, 0, -1).astype(np.uint8),
+            affine,
+            directory / files["rater_masks"],
+        )
     if subject.tumor_labels is not None:
         files["tumor_labels"] = "tumor_labels.nii.gz"
         _save(subject.tumor_labels.astype(np.uint8), affine, directory / files["tumor_labels"])
@@ -74,8 +83,11 @@ def save_subject(subject, directory: str | Path) -> Path:
     node_affine = np.diag([d.node_spacing] * 3 + [1.0])
     node_affine[:3, 3] = d.origin
     files["deformation"] = "deformation.nii"
-    _save(np.moveaxis(d.coefficients, 0, -1).astype(np.float32), node_affine,
-          directory / files["deformation"])
+    _save(
+        np.moveaxis(d.coefficients, 0, -1).astype(np.float32),
+        node_affine,
+        directory / files["deformation"],
+    )
     record = {
         "format": "course_lib.simulation subject v1",
         "center": subject.center,
@@ -108,8 +120,9 @@ def load_subject(directory: str | Path):
         record = json.loads(sidecar.read_text())
         files = record["files"]
     except (ValueError, KeyError, TypeError) as error:
-        raise CorruptFileError(sidecar, f"it is not a complete subject record "
-                                        f"({type(error).__name__}: {error})", _FIX) from error
+        raise CorruptFileError(
+            sidecar, f"it is not a complete subject record ({type(error).__name__}: {error})", _FIX
+        ) from error
     images = {c: _load(directory / files[c]) for c in record["contrasts"]}
     coefficients, node_affine = read_nifti(directory / files["deformation"], fix=_FIX)
     coefficients = np.moveaxis(np.asarray(coefficients), -1, 0)
@@ -120,8 +133,11 @@ def load_subject(directory: str | Path):
         node_spacing=float(node_affine[0, 0]),
     )
     masks = {name: _load(directory / files[name]) for name in _MASKS}
-    raters = (np.moveaxis(_load(directory / files["rater_masks"]), -1, 0).astype(bool)
-              if "rater_masks" in files else None)
+    raters = (
+        np.moveaxis(_load(directory / files["rater_masks"]), -1, 0).astype(bool)
+        if "rater_masks" in files
+        else None
+    )
     tumor = _load(directory / files["tumor_labels"]) if "tumor_labels" in files else None
     return Subject(
         images=images,

@@ -21,6 +21,7 @@ Bakas S, Akbari H, Sotiras A, et al. Advancing The Cancer Genome Atlas glioma MR
 collections with expert segmentation labels and radiomic features. Sci Data
 2017;4:170117. doi:10.1038/sdata.2017.117
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -66,8 +67,10 @@ def sample_tumor(anatomy: Anatomy, rng: np.random.Generator) -> tuple[np.ndarray
     lo = np.maximum(np.floor(np.array(index) - reach / spacing).astype(int), 0)
     hi = np.minimum(np.ceil(np.array(index) + reach / spacing).astype(int) + 1, anatomy.shape)
     box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi))
-    axes = [anatomy.affine[a, a] * np.arange(lo[a], hi[a]) + anatomy.affine[a, 3] - centre[a]
-            for a in range(3)]
+    axes = [
+        anatomy.affine[a, a] * np.arange(lo[a], hi[a]) + anatomy.affine[a, 3] - centre[a]
+        for a in range(3)
+    ]
     grid = np.meshgrid(*axes, indexing="ij")
     distance = np.sqrt(sum(g**2 for g in grid))
     wobble = ndimage.gaussian_filter(rng.standard_normal(distance.shape), 6.0 / spacing)

@@ -9,14 +9,21 @@
 
     python -m course_lib.transfer.pretrain --help
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=["data", "finetune", "pretrain", "segmenter"],
     names={
-        "data": ["CONTRASTS", "MixedCropDataset", "PreparedVolume", "RandomCropDataset",
-                 "abnormal_mask", "prepare_volume"],
+        "data": [
+            "CONTRASTS",
+            "MixedCropDataset",
+            "PreparedVolume",
+            "RandomCropDataset",
+            "abnormal_mask",
+            "prepare_volume",
+        ],
         "finetune": ["TrainingRun", "batchnorm_statistics", "freeze", "train_steps"],
         "pretrain": ["pretrain"],
         "segmenter": ["dice_bce_loss", "evaluate_segmenter", "segment_volume"],

@@ -6,6 +6,7 @@
 * :class:`MixedCropDataset` -- crops drawn from two datasets in a fixed proportion (source and
   target in one training, with the target over-sampled if wanted).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,14 @@ from torch.utils.data import Dataset
 
 from course_lib.core.patches import grow_to_multiple
 
-__all__ = ["CONTRASTS", "PreparedVolume", "abnormal_mask", "prepare_volume",
-           "RandomCropDataset", "MixedCropDataset"]
+__all__ = [
+    "CONTRASTS",
+    "PreparedVolume",
+    "abnormal_mask",
+    "prepare_volume",
+    "RandomCropDataset",
+    "MixedCropDataset",
+]
 
 #: Input channels of the chapter's U-Nets, in order.
 CONTRASTS: tuple[str, ...] = ("T1w", "FLAIR")
@@ -60,8 +67,9 @@ def abnormal_mask(subject) -> np.ndarray:
     return mask
 
 
-def prepare_volume(subject, contrasts: Sequence[str] = CONTRASTS, multiple: int = 8,
-                   dtype=np.float32) -> PreparedVolume:
+def prepare_volume(
+    subject, contrasts: Sequence[str] = CONTRASTS, multiple: int = 8, dtype=np.float32
+) -> PreparedVolume:
     """Z-score ``contrasts`` in the brain and crop to the brain's box (sizes padded to ``multiple``).
 
     The in-plane box is grown (within the grid) to a multiple of ``multiple`` so that a U-Net
@@ -78,12 +86,20 @@ def prepare_volume(subject, contrasts: Sequence[str] = CONTRASTS, multiple: int 
         idx = np.flatnonzero(brain.any(axis=other))
         lo, hi = int(idx[0]), int(idx[-1]) + 1
         n = subject.shape[axis]
-        box.append(grow_to_multiple(lo, hi, n, multiple) if axis < 2 and multiple > 1 else slice(lo, hi))
+        box.append(
+            grow_to_multiple(lo, hi, n, multiple) if axis < 2 and multiple > 1 else slice(lo, hi)
+        )
     box = tuple(box)
     image = normalize_subject(subject, contrasts)[(slice(None),) + box] * brain[box]
     truth = abnormal_mask(subject)
-    return PreparedVolume(np.ascontiguousarray(image, dtype=dtype), truth[box].copy(),
-                          brain[box].copy(), box, tuple(subject.shape), truth)
+    return PreparedVolume(
+        np.ascontiguousarray(image, dtype=dtype),
+        truth[box].copy(),
+        brain[box].copy(),
+        box,
+        tuple(subject.shape),
+        truth,
+    )
 
 
 class RandomCropDataset(Dataset):
@@ -97,13 +113,21 @@ class RandomCropDataset(Dataset):
     Items are ``(image (C, crop, crop) float32, mask (1, crop, crop) float32)``.
     """
 
-    def __init__(self, volumes: Sequence[PreparedVolume], crop: int = 48,
-                 samples_per_epoch: int = 512, positive_fraction: float = 0.5, seed: int = 0):
+    def __init__(
+        self,
+        volumes: Sequence[PreparedVolume],
+        crop: int = 48,
+        samples_per_epoch: int = 512,
+        positive_fraction: float = 0.5,
+        seed: int = 0,
+    ):
         if not volumes:
             raise ValueError("volumes is empty: pass at least one PreparedVolume.")
         if crop < 8 or samples_per_epoch < 1 or not 0.0 <= positive_fraction <= 1.0:
-            raise ValueError("need crop >= 8, samples_per_epoch >= 1 and 0 <= positive_fraction"
-                             f" <= 1; got {crop!r}, {samples_per_epoch!r}, {positive_fraction!r}.")
+            raise ValueError(
+                "need crop >= 8, samples_per_epoch >= 1 and 0 <= positive_fraction"
+                f" <= 1; got {crop!r}, {samples_per_epoch!r}, {positive_fraction!r}."
+            )
         self.volumes, self.crop, self.n = list(volumes), int(crop), int(samples_per_epoch)
         self.positive_fraction = float(positive_fraction)
         self._positive = [np.argwhere(v.mask) for v in self.volumes]
@@ -143,8 +167,14 @@ class MixedCropDataset(Dataset):
     ``seed``; ``len`` is ``samples_per_epoch``.
     """
 
-    def __init__(self, source: Dataset, target: Dataset, target_fraction: float,
-                 samples_per_epoch: int, seed: int = 0):
+    def __init__(
+        self,
+        source: Dataset,
+        target: Dataset,
+        target_fraction: float,
+        samples_per_epoch: int,
+        seed: int = 0,
+    ):
         if not 0.0 <= target_fraction <= 1.0:
             raise ValueError(f"target_fraction must lie in [0, 1], got {target_fraction!r}.")
         if samples_per_epoch < 1:

@@ -22,6 +22,7 @@ covariate shift. ICML 2015. arXiv:1502.03167
 Yosinski J, Clune J, Bengio Y, Lipson H. How transferable are features in deep neural networks?
 NeurIPS 2014. arXiv:1411.1792
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -55,8 +56,10 @@ def _modules(modules: nn.Module | Iterable[nn.Module]) -> list[nn.Module]:
     items = [modules] if isinstance(modules, nn.Module) else list(modules)
     for m in items:
         if not isinstance(m, nn.Module):
-            raise TypeError(f"frozen parts must be torch.nn.Module objects (e.g. unet.encoder), "
-                            f"got {type(m).__name__}")
+            raise TypeError(
+                f"frozen parts must be torch.nn.Module objects (e.g. unet.encoder), "
+                f"got {type(m).__name__}"
+            )
     return items
 
 
@@ -79,17 +82,27 @@ def batchnorm_statistics(module: nn.Module) -> torch.Tensor:
 
     Compare the result before and after a training run to see whether "frozen" layers moved.
     """
-    parts = [torch.cat([m.running_mean, m.running_var]).detach().cpu().clone()
-             for m in module.modules()
-             if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
+    parts = [
+        torch.cat([m.running_mean, m.running_var]).detach().cpu().clone()
+        for m in module.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None
+    ]
     return torch.cat(parts) if parts else torch.zeros(0)
 
 
-def train_steps(model: nn.Module, dataset: Dataset, steps: int, lr: float, loss: Callable,
-                batch_size: int = 32, device: torch.device | None = None,
-                frozen: nn.Module | Iterable[nn.Module] = (),
-                evaluate_at: Sequence[int] = (), evaluate: Callable[[nn.Module], Any] | None = None,
-                weight_decay: float = 0.0) -> TrainingRun:
+def train_steps(
+    model: nn.Module,
+    dataset: Dataset,
+    steps: int,
+    lr: float,
+    loss: Callable,
+    batch_size: int = 32,
+    device: torch.device | None = None,
+    frozen: nn.Module | Iterable[nn.Module] = (),
+    evaluate_at: Sequence[int] = (),
+    evaluate: Callable[[nn.Module], Any] | None = None,
+    weight_decay: float = 0.0,
+) -> TrainingRun:
     """Train ``model`` with Adam for exactly ``steps`` batches; evaluate it on the way.
 
     Parameters

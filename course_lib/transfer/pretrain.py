@@ -25,6 +25,7 @@ Mazurowski MA, Buda M, Saha A, Bashir MR. Deep learning in radiology: an overvie
 concepts and a survey of the state of the art with focus on MRI. JMRI 2019;49:939-954.
 doi:10.1002/jmri.26534
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from course_lib.transfer.data import (CONTRASTS, MixedCropDataset, RandomCropDataset,
-                                      prepare_volume)
+from course_lib.transfer.data import CONTRASTS, MixedCropDataset, RandomCropDataset, prepare_volume
 
 __all__ = ["pretrain", "main"]
 
@@ -55,19 +55,30 @@ def _source_volumes(n: int, center: str, seed: int, resolution: int, progress: b
 
     volumes = []
     for i in tqdm(range(n), desc="simulating source", disable=not progress, leave=False):
-        subject = simulate_subject(center, subject_seed(seed, center, i), resolution,
-                                   tumor=True, contrasts=CONTRASTS)
+        subject = simulate_subject(
+            center, subject_seed(seed, center, i), resolution, tumor=True, contrasts=CONTRASTS
+        )
         volumes.append(prepare_volume(subject, dtype=np.float16))  # float16: half the memory
     return volumes
 
 
-def pretrain(n_subjects: int = 200, steps: int = 128, seed: int = 0,
-             center: str = "siemens_verio_3t", resolution: int = 2,
-             channels: Sequence[int] = (8, 16, 32, 64), crop: int = 48,
-             batch_size: int = 32, lr: float = 2e-3,
-             mix_center: str | None = None, mix_n: int = 0, mix_seed: int = 0,
-             mix_fraction: float | None = None,
-             device: torch.device | None = None, progress: bool = False):
+def pretrain(
+    n_subjects: int = 200,
+    steps: int = 128,
+    seed: int = 0,
+    center: str = "siemens_verio_3t",
+    resolution: int = 2,
+    channels: Sequence[int] = (8, 16, 32, 64),
+    crop: int = 48,
+    batch_size: int = 32,
+    lr: float = 2e-3,
+    mix_center: str | None = None,
+    mix_n: int = 0,
+    mix_seed: int = 0,
+    mix_fraction: float | None = None,
+    device: torch.device | None = None,
+    progress: bool = False,
+):
     """Train a 2-D U-Net to segment tumours (and, with ``mix_n``, lesions) from T1w + FLAIR.
 
     Parameters
@@ -106,48 +117,89 @@ def pretrain(n_subjects: int = 200, steps: int = 128, seed: int = 0,
     from course_lib.transfer.finetune import train_steps
     from course_lib.transfer.segmenter import dice_bce_loss
 
-    for name, value, minimum in (("n_subjects", n_subjects, 1), ("steps", steps, 1),
-                                 ("mix_n", mix_n, 0)):
+    for name, value, minimum in (
+        ("n_subjects", n_subjects, 1),
+        ("steps", steps, 1),
+        ("mix_n", mix_n, 0),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     if mix_n and mix_center is None:
-        raise ValueError("mix_n > 0 needs mix_center (the target center, e.g. 'philips_ingenia_3t').")
+        raise ValueError(
+            "mix_n > 0 needs mix_center (the target center, e.g. 'philips_ingenia_3t')."
+        )
     if mix_fraction is not None and (not mix_n or not 0.0 < mix_fraction < 1.0):
-        raise ValueError(f"mix_fraction needs mix_n > 0 and a value in (0, 1), got {mix_fraction!r}.")
+        raise ValueError(
+            f"mix_fraction needs mix_n > 0 and a value in (0, 1), got {mix_fraction!r}."
+        )
     started, cpu_started = time.perf_counter(), time.process_time()
     device = device or get_device()
     seed_everything(seed)
     volumes = _source_volumes(n_subjects, center, seed, resolution, progress)
     target = []
     if mix_n:
-        cohort = make_cohort(mix_n, center=mix_center, seed=mix_seed, resolution=resolution,
-                             lesions=True, contrasts=CONTRASTS)
+        cohort = make_cohort(
+            mix_n,
+            center=mix_center,
+            seed=mix_seed,
+            resolution=resolution,
+            lesions=True,
+            contrasts=CONTRASTS,
+        )
         target = [prepare_volume(s, dtype=np.float16) for s in cohort]
     samples = steps * batch_size
     if mix_fraction is None:
-        dataset = RandomCropDataset(volumes + target, crop=crop, samples_per_epoch=samples,
-                                    seed=seed)
+        dataset = RandomCropDataset(
+            volumes + target, crop=crop, samples_per_epoch=samples, seed=seed
+        )
     else:
-        dataset = MixedCropDataset(RandomCropDataset(volumes, crop=crop, seed=seed),
-                                   RandomCropDataset(target, crop=crop, seed=seed + 1),
-                                   mix_fraction, samples, seed=seed + 2)
+        dataset = MixedCropDataset(
+            RandomCropDataset(volumes, crop=crop, seed=seed),
+            RandomCropDataset(target, crop=crop, seed=seed + 1),
+            mix_fraction,
+            samples,
+            seed=seed + 2,
+        )
     model = UNet(2, len(CONTRASTS), 1, channels=channels)
     run = train_steps(model, dataset, steps, lr, dice_bce_loss, batch_size, device)
     losses = np.asarray(run.losses)
-    blocks = [float(losses[i:i + LOSS_BLOCK].mean()) for i in range(0, steps, LOSS_BLOCK)]
-    share = (mix_n / (n_subjects + mix_n) if mix_fraction is None else mix_fraction) if mix_n else 0.0
+    blocks = [float(losses[i : i + LOSS_BLOCK].mean()) for i in range(0, steps, LOSS_BLOCK)]
+    share = (
+        (mix_n / (n_subjects + mix_n) if mix_fraction is None else mix_fraction) if mix_n else 0.0
+    )
     metadata = {
         "task": "binary segmentation of abnormal FLAIR hyperintensity (tumour"
-                + (" + lesions" if mix_n else "") + ") from axial T1w + FLAIR slices",
-        "source": {"center": center, "n_subjects": n_subjects, "seed": seed,
-                   "resolution_mm": resolution, "tumor": True},
-        "mix": ({"center": mix_center, "n_subjects": mix_n, "seed": mix_seed, "lesions": True,
-                 "target_share": round(share, 4),
-                 "sampling": "pooled" if mix_fraction is None else "fixed fraction"}
-                if mix_n else None),
+        + (" + lesions" if mix_n else "")
+        + ") from axial T1w + FLAIR slices",
+        "source": {
+            "center": center,
+            "n_subjects": n_subjects,
+            "seed": seed,
+            "resolution_mm": resolution,
+            "tumor": True,
+        },
+        "mix": (
+            {
+                "center": mix_center,
+                "n_subjects": mix_n,
+                "seed": mix_seed,
+                "lesions": True,
+                "target_share": round(share, 4),
+                "sampling": "pooled" if mix_fraction is None else "fixed fraction",
+            }
+            if mix_n
+            else None
+        ),
         "contrasts": list(CONTRASTS),
-        "training": {"steps": steps, "crop": crop, "batch_size": batch_size, "lr": lr,
-                     "optimizer": "Adam", "loss": "BCE + soft Dice", "positive_fraction": 0.5},
+        "training": {
+            "steps": steps,
+            "crop": crop,
+            "batch_size": batch_size,
+            "lr": lr,
+            "optimizer": "Adam",
+            "loss": "BCE + soft Dice",
+            "positive_fraction": 0.5,
+        },
         "loss_history": {"block_steps": LOSS_BLOCK, "mean_loss": [round(x, 5) for x in blocks]},
         "simulation_version": SIMULATION_VERSION,
         "torch": str(torch.__version__),
@@ -158,8 +210,12 @@ def pretrain(n_subjects: int = 200, steps: int = 128, seed: int = 0,
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m course_lib.transfer.pretrain", description=(
-        "Pretrain a 2-D U-Net on simulated tumours (chapter 06) and save a checkpoint."))
+    p = argparse.ArgumentParser(
+        prog="python -m course_lib.transfer.pretrain",
+        description=(
+            "Pretrain a 2-D U-Net on simulated tumours (chapter 06) and save a checkpoint."
+        ),
+    )
     p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
     p.add_argument("--n-subjects", type=int, default=200, help="source tumour subjects")
     p.add_argument("--steps", type=int, default=128, help="Adam steps (batches)")
@@ -173,8 +229,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mix-center", default=None, help="target center to mix in (lesions)")
     p.add_argument("--mix-n", type=int, default=0, help="target subjects to mix in")
     p.add_argument("--mix-seed", type=int, default=0, help="target cohort seed")
-    p.add_argument("--mix-fraction", type=float, default=None,
-                   help="share of target crops (default: pooled, in proportion to subjects)")
+    p.add_argument(
+        "--mix-fraction",
+        type=float,
+        default=None,
+        help="share of target crops (default: pooled, in proportion to subjects)",
+    )
     p.add_argument("--progress", action="store_true", help="show progress bars")
     return p
 
@@ -186,10 +246,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
     model, metadata = pretrain(
-        n_subjects=args.n_subjects, steps=args.steps, seed=args.seed, center=args.center,
-        resolution=args.resolution, channels=tuple(args.channels), crop=args.crop,
-        batch_size=args.batch_size, lr=args.lr, mix_center=args.mix_center, mix_n=args.mix_n,
-        mix_seed=args.mix_seed, mix_fraction=args.mix_fraction, progress=args.progress)
+        n_subjects=args.n_subjects,
+        steps=args.steps,
+        seed=args.seed,
+        center=args.center,
+        resolution=args.resolution,
+        channels=tuple(args.channels),
+        crop=args.crop,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        mix_center=args.mix_center,
+        mix_n=args.mix_n,
+        mix_seed=args.mix_seed,
+        mix_fraction=args.mix_fraction,
+        progress=args.progress,
+    )
     # Keep the arguments that shape the model (not the output path, not --progress).
     drop = {i for i, a in enumerate(argv) if a in ("--out", "--progress") or a.startswith("--out=")}
     drop |= {i + 1 for i, a in enumerate(argv) if a == "--out"}

@@ -6,6 +6,7 @@
 * :func:`evaluate_segmenter` -- per-subject Dice, sensitivity, precision and HD95 (mm), with
   the conventions of :mod:`course_lib.metrics`.
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -31,8 +32,9 @@ def dice_bce_loss(logits: torch.Tensor, target: torch.Tensor, smooth: float = 1.
     return F.binary_cross_entropy_with_logits(logits, target) + (1 - soft_dice)
 
 
-def segment_volume(model: torch.nn.Module, volume: PreparedVolume, batch_size: int = 8,
-                   threshold: float = 0.5) -> np.ndarray:
+def segment_volume(
+    model: torch.nn.Module, volume: PreparedVolume, batch_size: int = 8, threshold: float = 0.5
+) -> np.ndarray:
     """Segment ``volume`` slice by slice (axial); return a bool ``(X, Y, Z)`` full-grid mask.
 
     The slices go through :func:`course_lib.core.inference.predict_volume` (sigmoid of the
@@ -43,16 +45,23 @@ def segment_volume(model: torch.nn.Module, volume: PreparedVolume, batch_size: i
 
     model.eval()
     device = next(model.parameters()).device
-    probability = predict_volume(lambda x: model(x.contiguous(memory_format=torch.channels_last)),
-                                 volume.image, spatial_dims=2, axis=-1, batch_size=batch_size,
-                                 reduce="sigmoid", device=device)[0]
+    probability = predict_volume(
+        lambda x: model(x.contiguous(memory_format=torch.channels_last)),
+        volume.image,
+        spatial_dims=2,
+        axis=-1,
+        batch_size=batch_size,
+        reduce="sigmoid",
+        device=device,
+    )[0]
     full = np.zeros(volume.shape, dtype=bool)
     full[volume.box] = (probability > threshold) & volume.brain
     return full
 
 
-def evaluate_segmenter(model: torch.nn.Module, volumes: Iterable[PreparedVolume],
-                       spacing: float = 2.0) -> dict[str, list[float]]:
+def evaluate_segmenter(
+    model: torch.nn.Module, volumes: Iterable[PreparedVolume], spacing: float = 2.0
+) -> dict[str, list[float]]:
     """Per-subject ``dice``, ``sensitivity``, ``precision`` and ``hd95`` (mm) in 3-D.
 
     An empty prediction has an infinite HD95; it is scored as the diagonal of the image grid

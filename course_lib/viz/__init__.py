@@ -7,14 +7,20 @@
 Widgets are small classes over tested pure functions; without a browser they draw a static
 figure.
 """
+
 from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
     submodules=["plotting", "viewer"],
     names={
-        "plotting": ["label_colormap", "orthogonal_slices", "plot_history", "show_orthogonal",
-                     "show_slices"],
+        "plotting": [
+            "label_colormap",
+            "orthogonal_slices",
+            "plot_history",
+            "show_orthogonal",
+            "show_slices",
+        ],
         "viewer": ["SliceViewer"],
     },
 )

@@ -10,6 +10,7 @@ and axis 2 inferior->superior. We draw in the *neurological* convention: the sub
 is on the right of the screen (radiological viewers flip it), and every panel is labelled
 with its world axes in mm.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -17,8 +18,14 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["orthogonal_slices", "show_orthogonal", "show_slices", "plot_history",
-           "TISSUE_COLORS", "label_colormap"]
+__all__ = [
+    "orthogonal_slices",
+    "show_orthogonal",
+    "show_slices",
+    "plot_history",
+    "TISSUE_COLORS",
+    "label_colormap",
+]
 
 TISSUE_COLORS = {1: (0.2, 0.4, 1.0), 2: (0.6, 0.6, 0.6), 3: (1.0, 1.0, 0.85), 4: (1.0, 0.1, 0.1)}
 _VIEWS = ("sagittal", "coronal", "axial")
@@ -38,8 +45,9 @@ def _check_axis_aligned(affine: np.ndarray) -> np.ndarray:
     return affine
 
 
-def orthogonal_slices(volume: np.ndarray, affine: np.ndarray | None = None,
-                      index: Sequence[int] | None = None) -> list[dict]:
+def orthogonal_slices(
+    volume: np.ndarray, affine: np.ndarray | None = None, index: Sequence[int] | None = None
+) -> list[dict]:
     """Cut a 3-D volume into sagittal, coronal and axial slices through one voxel.
 
     Parameters
@@ -75,11 +83,16 @@ def orthogonal_slices(volume: np.ndarray, affine: np.ndarray | None = None,
     for fixed, name in enumerate(_VIEWS):
         free = [axis for axis in range(3) if axis != fixed]
         cut = np.take(volume, index[fixed], axis=fixed).T
-        views.append({
-            "name": name, "image": cut,
-            "extent": (lower[free[0]], upper[free[0]], lower[free[1]], upper[free[1]]),
-            "xlabel": names[free[0]], "ylabel": names[free[1]], "world": float(world[fixed]),
-        })
+        views.append(
+            {
+                "name": name,
+                "image": cut,
+                "extent": (lower[free[0]], upper[free[0]], lower[free[1]], upper[free[1]]),
+                "xlabel": names[free[0]],
+                "ylabel": names[free[1]],
+                "world": float(world[fixed]),
+            }
+        )
     return views
 
 
@@ -87,23 +100,33 @@ def label_colormap(n_labels: int = 5):
     """A listed colormap for integer label maps (0 transparent)."""
     from matplotlib.colors import ListedColormap
 
-    colors = [(0, 0, 0, 0)] + [(*TISSUE_COLORS.get(i, plt.cm.tab10(i)[:3]), 1.0)
-                                for i in range(1, n_labels)]
+    colors = [(0, 0, 0, 0)] + [
+        (*TISSUE_COLORS.get(i, plt.cm.tab10(i)[:3]), 1.0) for i in range(1, n_labels)
+    ]
     return ListedColormap(colors)
 
 
-def show_orthogonal(volume: np.ndarray, affine: np.ndarray | None = None,
-                    index: Sequence[int] | None = None, overlay: np.ndarray | None = None,
-                    overlay_alpha: float = 0.4, cmap: str = "gray", title: str | None = None,
-                    axes: Sequence[plt.Axes] | None = None, vmin: float | None = None,
-                    vmax: float | None = None) -> plt.Figure:
+def show_orthogonal(
+    volume: np.ndarray,
+    affine: np.ndarray | None = None,
+    index: Sequence[int] | None = None,
+    overlay: np.ndarray | None = None,
+    overlay_alpha: float = 0.4,
+    cmap: str = "gray",
+    title: str | None = None,
+    axes: Sequence[plt.Axes] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> plt.Figure:
     """Draw sagittal, coronal and axial slices of ``volume`` in world coordinates.
 
     ``overlay`` is an integer label map (or boolean mask) on the same grid, drawn in colour
     with label 0 transparent. See :func:`orthogonal_slices` for the conventions.
     """
     views = orthogonal_slices(volume, affine, index)
-    overlays = orthogonal_slices(overlay.astype(np.int16), affine, index) if overlay is not None else None
+    overlays = (
+        orthogonal_slices(overlay.astype(np.int16), affine, index) if overlay is not None else None
+    )
     if axes is None:
         fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
     else:
@@ -112,13 +135,27 @@ def show_orthogonal(volume: np.ndarray, affine: np.ndarray | None = None,
     vmin = float(np.percentile(finite, 1)) if vmin is None else vmin
     vmax = float(np.percentile(finite, 99.5)) if vmax is None else vmax
     for position, (ax, view) in enumerate(zip(axes, views)):
-        ax.imshow(view["image"], cmap=cmap, origin="lower", extent=view["extent"],
-                  vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.imshow(
+            view["image"],
+            cmap=cmap,
+            origin="lower",
+            extent=view["extent"],
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+        )
         if overlays is not None:
             n_labels = max(int(overlay.max()) + 1, 2)
-            ax.imshow(overlays[position]["image"], cmap=label_colormap(max(n_labels, 5)),
-                      vmin=0, vmax=max(n_labels, 5) - 1, origin="lower", alpha=overlay_alpha,
-                      extent=view["extent"], interpolation="nearest")
+            ax.imshow(
+                overlays[position]["image"],
+                cmap=label_colormap(max(n_labels, 5)),
+                vmin=0,
+                vmax=max(n_labels, 5) - 1,
+                origin="lower",
+                alpha=overlay_alpha,
+                extent=view["extent"],
+                interpolation="nearest",
+            )
         ax.set_title(f"{view['name']} ({'xyz'[position]} = {view['world']:.0f} mm)", fontsize=9)
         ax.set_xlabel(view["xlabel"], fontsize=8)
         ax.set_ylabel(view["ylabel"], fontsize=8)
@@ -129,8 +166,13 @@ def show_orthogonal(volume: np.ndarray, affine: np.ndarray | None = None,
     return fig
 
 
-def show_slices(images: Mapping[str, np.ndarray], cmap: str = "gray", ncols: int | None = None,
-                size: float = 2.4, overlays: Mapping[str, np.ndarray] | None = None) -> plt.Figure:
+def show_slices(
+    images: Mapping[str, np.ndarray],
+    cmap: str = "gray",
+    ncols: int | None = None,
+    size: float = 2.4,
+    overlays: Mapping[str, np.ndarray] | None = None,
+) -> plt.Figure:
     """Show several 2-D images side by side with titles (already oriented for display)."""
     names = list(images)
     ncols = ncols or len(names)
@@ -142,15 +184,21 @@ def show_slices(images: Mapping[str, np.ndarray], cmap: str = "gray", ncols: int
         ax.imshow(np.asarray(images[name]).T, cmap=cmap, origin="lower", interpolation="nearest")
         if overlays and name in overlays:
             mask = np.asarray(overlays[name]).T
-            ax.imshow(np.ma.masked_where(mask == 0, mask), cmap="autumn", origin="lower",
-                      alpha=0.6, interpolation="nearest")
+            ax.imshow(
+                np.ma.masked_where(mask == 0, mask),
+                cmap="autumn",
+                origin="lower",
+                alpha=0.6,
+                interpolation="nearest",
+            )
         ax.set_title(name, fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def plot_history(history, keys: Sequence[str] | None = None, ax: plt.Axes | None = None,
-                 title: str | None = None) -> plt.Axes:
+def plot_history(
+    history, keys: Sequence[str] | None = None, ax: plt.Axes | None = None, title: str | None = None
+) -> plt.Axes:
     """Plot per-epoch curves of a :class:`course_lib.core.training.History` (or a dict of lists)."""
     logs = getattr(history, "history", history)
     keys = list(keys) if keys is not None else list(logs)

@@ -4,6 +4,7 @@ The logic is in tested pure methods (:meth:`SliceViewer.readout`, :meth:`SliceVi
 the widget only wires sliders to them. Without a browser (CI, nbconvert), call
 :meth:`SliceViewer.static_figure` to get the same picture as a plain matplotlib figure.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -32,15 +33,22 @@ class SliceViewer:
     title : str, optional
     """
 
-    def __init__(self, volume: np.ndarray, affine: np.ndarray, overlay: np.ndarray | None = None,
-                 label_names: Mapping[int, str] | None = None, title: str | None = None):
+    def __init__(
+        self,
+        volume: np.ndarray,
+        affine: np.ndarray,
+        overlay: np.ndarray | None = None,
+        label_names: Mapping[int, str] | None = None,
+        title: str | None = None,
+    ):
         volume = np.asarray(volume)
         if volume.ndim != 3:
             raise ValueError(f"volume must be 3-D, got shape {volume.shape}")
         if overlay is not None and np.shape(overlay) != volume.shape:
             raise ValueError(
                 f"overlay shape {np.shape(overlay)} differs from volume shape {volume.shape}; "
-                "resample it onto the volume's grid first")
+                "resample it onto the volume's grid first"
+            )
         self.volume = volume
         self.affine = np.asarray(affine, dtype=float)
         self.overlay = None if overlay is None else np.asarray(overlay)
@@ -59,8 +67,10 @@ class SliceViewer:
         index = self.index if index is None else [int(v) for v in index]
         x, y, z = self.voxel_to_world(index)
         value = float(self.volume[tuple(index)])
-        text = (f"voxel ({index[0]}, {index[1]}, {index[2]}) → world ({x:.0f}, {y:.0f}, "
-                f"{z:.0f}) mm; intensity {value:.3g}")
+        text = (
+            f"voxel ({index[0]}, {index[1]}, {index[2]}) → world ({x:.0f}, {y:.0f}, "
+            f"{z:.0f}) mm; intensity {value:.3g}"
+        )
         if self.overlay is not None:
             label = int(self.overlay[tuple(index)])
             text += f"; label {label}"
@@ -68,14 +78,26 @@ class SliceViewer:
                 text += f" ({self.label_names[label]})"
         return text
 
-    def draw(self, index: Sequence[int] | None = None, show_overlay: bool = True,
-             axes: Sequence[plt.Axes] | None = None) -> plt.Figure:
+    def draw(
+        self,
+        index: Sequence[int] | None = None,
+        show_overlay: bool = True,
+        axes: Sequence[plt.Axes] | None = None,
+    ) -> plt.Figure:
         """Draw the three views through ``index`` (default: the current position)."""
         if index is not None:
             self.index = [int(v) for v in index]
         overlay = self.overlay if show_overlay else None
-        return show_orthogonal(self.volume, self.affine, self.index, overlay=overlay,
-                               axes=axes, title=self.title, vmin=self._range[0], vmax=self._range[1])
+        return show_orthogonal(
+            self.volume,
+            self.affine,
+            self.index,
+            overlay=overlay,
+            axes=axes,
+            title=self.title,
+            vmin=self._range[0],
+            vmax=self._range[1],
+        )
 
     def static_figure(self) -> plt.Figure:
         """The viewer's picture at the current position, for runs without a browser."""
@@ -86,12 +108,19 @@ class SliceViewer:
         import ipywidgets as widgets
         from IPython.display import display
 
-        sliders = [widgets.IntSlider(value=self.index[axis], min=0, max=size - 1,
-                                     description=f"{'ijk'[axis]} ({'xyz'[axis]})",
-                                     continuous_update=False)
-                   for axis, size in enumerate(self.volume.shape)]
-        toggle = widgets.Checkbox(value=self.overlay is not None, description="overlay",
-                                  disabled=self.overlay is None)
+        sliders = [
+            widgets.IntSlider(
+                value=self.index[axis],
+                min=0,
+                max=size - 1,
+                description=f"{'ijk'[axis]} ({'xyz'[axis]})",
+                continuous_update=False,
+            )
+            for axis, size in enumerate(self.volume.shape)
+        ]
+        toggle = widgets.Checkbox(
+            value=self.overlay is not None, description="overlay", disabled=self.overlay is None
+        )
         readout = widgets.Label(value=self.readout())
         output = widgets.Output()
 

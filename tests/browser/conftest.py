@@ -7,6 +7,7 @@ missing, so ``make test`` still passes on a laptop without them; CI installs Chr
 (``.ci/run``). Playwright's own browser download (``playwright install``) is never used.
 Screenshots go to ``build/browser-screenshots/``.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,15 +25,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 SCREENSHOTS = ROOT / "build" / "browser-screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome-error"}
 # The environment `make test-notebooks` runs chapters in (see the Makefile's NB_ENV).
-KERNEL_ENV = {"COURSE_PROFILE": "cpu", "COURSE_DEVICE": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3",
-              "PYTHONHASHSEED": "0"}
+KERNEL_ENV = {
+    "COURSE_PROFILE": "cpu",
+    "COURSE_DEVICE": "cpu",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "PYTHONHASHSEED": "0",
+}
 
 
 def is_local(url: str) -> bool:
@@ -49,10 +61,17 @@ class RequestLog:
         self.failed: list[str] = []
         self.external: list[str] = []
         context.on("request", lambda request: self.urls.append(request.url))
-        context.on("requestfailed", lambda request: self.failed.append(
-            f"{request.url} ({request.failure})"))
-        context.on("response", lambda response: response.status >= 400 and self.failed.append(
-            f"{response.url} (HTTP {response.status})"))
+        context.on(
+            "requestfailed",
+            lambda request: self.failed.append(f"{request.url} ({request.failure})"),
+        )
+        context.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and self.failed.append(f"{response.url} (HTTP {response.status})")
+            ),
+        )
         context.route("**/*", self._route)
 
     def _route(self, route):
@@ -71,10 +90,13 @@ class RequestLog:
 def browser():
     """A headless Chromium (Debian's), shared by the session."""
     if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} "
-                    "(apt-get install chromium); CI installs it")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="the playwright package is not installed")
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} "
+            "(apt-get install chromium); CI installs it"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -107,7 +129,9 @@ def _lab_settings(directory: Path) -> None:
     settings = {
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false", "checkForUpdates": False},
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
     }
     for name, values in settings.items():
         path = directory / name
@@ -119,6 +143,7 @@ def _stop(process: subprocess.Popen) -> None:
     """Stop the JupyterLab server by its PID, then any kernel it left behind (by PID)."""
     try:
         import psutil
+
         children = psutil.Process(process.pid).children(recursive=True)
     except Exception:  # psutil missing or the process already gone
         children = []
@@ -154,21 +179,37 @@ def jupyter_lab(tmp_path_factory, browser):
         pytest.skip(f"{executable} not found: run `make venv` first")
     base = tmp_path_factory.mktemp("jupyterlab")
     notebooks = base / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     _lab_settings(base / "settings")
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, **KERNEL_ENV, JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-               COURSE_RUN_RECORD_DIR=str(base / "run_records"))
+    env = dict(
+        os.environ,
+        **KERNEL_ENV,
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        COURSE_RUN_RECORD_DIR=str(base / "run_records"),
+    )
     log_path = base / "jupyterlab.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [str(executable), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.token={token}", "--allow-root", f"--notebook-dir={notebooks}",
-             f"--LabApp.user_settings_dir={base / 'settings'}",
-             f"--LabApp.workspaces_dir={base / 'workspaces'}",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-            cwd=notebooks, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(executable),
+                "--no-browser",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.token={token}",
+                "--allow-root",
+                f"--notebook-dir={notebooks}",
+                f"--LabApp.user_settings_dir={base / 'settings'}",
+                f"--LabApp.workspaces_dir={base / 'workspaces'}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            cwd=notebooks,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120

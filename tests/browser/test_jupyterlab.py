@@ -4,6 +4,7 @@ check that what the student sees (readout text, figure) changes.
 Chapter 00's slice viewer always runs; the registration chapter's explorer (03, possibly
 split into 03a/03b) is tested when its notebook exists and skipped with a reason otherwise.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,14 +44,15 @@ def open_and_run_all(page, lab, notebook: str, screenshots: Path) -> float:
     page.locator(".jp-Notebook .jp-Cell").first.click()
     page.keyboard.press("Escape")
     start = time.monotonic()
-    for attempt in range(3):   # on a busy machine the first Run All can be lost; try again
+    for attempt in range(3):  # on a busy machine the first Run All can be lost; try again
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         try:
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell "
                 ".jp-InputArea-prompt')].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
-                timeout=20_000)
+                timeout=20_000,
+            )
             break
         except Exception:
             page.screenshot(path=str(screenshots / f"lab-{Path(notebook).stem}-retry{attempt}.png"))
@@ -79,14 +81,23 @@ def snapshot(output) -> dict:
     Text of labels/HTML/printed output, a hash of every <img>, and a screenshot hash of every
     <canvas> (ipympl figures).
     """
-    texts = output.locator(".widget-label:not(.widget-slider .widget-label), .widget-html-content,"
-                           " .jp-RenderedText, .widget-output pre").all_inner_texts()
-    images = [hashlib.sha256((img.get_attribute("src") or "").encode()).hexdigest()[:16]
-              for img in output.locator("img").all()]
-    canvases = [hashlib.sha256(canvas.screenshot()).hexdigest()[:16]
-                for canvas in output.locator("canvas").all()]
-    return {"texts": [t.strip() for t in texts if t.strip()], "images": images,
-            "canvases": canvases}
+    texts = output.locator(
+        ".widget-label:not(.widget-slider .widget-label), .widget-html-content,"
+        " .jp-RenderedText, .widget-output pre"
+    ).all_inner_texts()
+    images = [
+        hashlib.sha256((img.get_attribute("src") or "").encode()).hexdigest()[:16]
+        for img in output.locator("img").all()
+    ]
+    canvases = [
+        hashlib.sha256(canvas.screenshot()).hexdigest()[:16]
+        for canvas in output.locator("canvas").all()
+    ]
+    return {
+        "texts": [t.strip() for t in texts if t.strip()],
+        "images": images,
+        "canvases": canvases,
+    }
 
 
 def move_slider(page, slider, value: str) -> None:
@@ -101,15 +112,18 @@ def move_slider(page, slider, value: str) -> None:
 def other_value(slider) -> str:
     """A valid value different from the slider's current one (from the handle's aria data)."""
     handle = slider.locator("[aria-valuenow]").first
-    low, high, now = (float(handle.get_attribute(name))
-                      for name in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    low, high, now = (
+        float(handle.get_attribute(name))
+        for name in ("aria-valuemin", "aria-valuemax", "aria-valuenow")
+    )
     target = low + 0.25 * (high - low) if now > (low + high) / 2 else low + 0.75 * (high - low)
     integer = all(float(v).is_integer() for v in (low, high, now))
     return str(int(round(target))) if integer else f"{target:.3g}"
 
 
-def wait_for_change(output, before: dict, keys=("texts", "images", "canvases"),
-                    timeout_s: float = 30.0) -> dict:
+def wait_for_change(
+    output, before: dict, keys=("texts", "images", "canvases"), timeout_s: float = 30.0
+) -> dict:
     """Poll :func:`snapshot` until one of ``keys`` differs from ``before`` (or time runs out)."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -133,9 +147,9 @@ def test_chapter00_slice_viewer_responds_to_slider(context, jupyter_lab, screens
     text_before = readout.inner_text()
     viewer.screenshot(path=str(screenshots / "lab-00-viewer-before.png"))
 
-    slider = viewer.locator(".widget-slider").first   # i (x): the sagittal index
+    slider = viewer.locator(".widget-slider").first  # i (x): the sagittal index
     move_slider(page, slider, "30")
-    after = wait_for_change(viewer, before, keys=("images",))   # the redraw comes last
+    after = wait_for_change(viewer, before, keys=("images",))  # the redraw comes last
     viewer.screenshot(path=str(screenshots / "lab-00-viewer-after.png"))
     page.screenshot(path=str(screenshots / "lab-00-page.png"))
 
@@ -149,8 +163,9 @@ def test_chapter00_slice_viewer_responds_to_slider(context, jupyter_lab, screens
 @pytest.mark.parametrize("notebook", REGISTRATION or [None])
 def test_registration_explorer_responds_to_slider(context, jupyter_lab, screenshots, notebook):
     if notebook is None:
-        pytest.skip("the registration chapter (notebooks/03*registration*.ipynb) is not "
-                    "written yet")
+        pytest.skip(
+            "the registration chapter (notebooks/03*registration*.ipynb) is not written yet"
+        )
     page = context.new_page()
     seconds = open_and_run_all(page, jupyter_lab, notebook, screenshots)
     stem = Path(notebook).stem
@@ -161,7 +176,7 @@ def test_registration_explorer_responds_to_slider(context, jupyter_lab, screensh
     for index in range(min(outputs.count(), 3)):
         output = outputs.nth(index)
         output.scroll_into_view_if_needed()
-        page.wait_for_timeout(1000)   # let the first render settle
+        page.wait_for_timeout(1000)  # let the first render settle
         before = snapshot(output)
         output.screenshot(path=str(screenshots / f"lab-{stem}-widget{index}-before.png"))
         slider = output.locator(".widget-slider").first

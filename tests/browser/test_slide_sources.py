@@ -1,5 +1,6 @@
 """Browser-free checks of the lecture decks (slides/*.md) and of the Markdown -> notebook
 converter used by `make slides` (slides/mdslides.py). These run with the unit tests."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,17 +14,28 @@ ROOT = Path(__file__).resolve().parents[2]
 SLIDES = ROOT / "slides"
 DECKS = sorted(SLIDES.glob("[0-9][0-9]_*.md"))
 # Chapter notebook names fixed by the course plan (a chapter may be split into NNa/NNb).
-PLANNED = {"00_setup_and_tour", "01_mlp_classification", "02_patch_cnn_lesion_segmentation",
-           "03_registration", "04_unet_segmentation", "05_data_augmentation",
-           "06_transfer_learning", "07_gans", "08_harmonization", "09_vae_anomaly_detection",
-           "10_transformers", "11a_privacy_deidentification", "11b_federated_learning_dp",
-           "12_evaluation_challenges"}
+PLANNED = {
+    "00_setup_and_tour",
+    "01_mlp_classification",
+    "02_patch_cnn_lesion_segmentation",
+    "03_registration",
+    "04_unet_segmentation",
+    "05_data_augmentation",
+    "06_transfer_learning",
+    "07_gans",
+    "08_harmonization",
+    "09_vae_anomaly_detection",
+    "10_transformers",
+    "11a_privacy_deidentification",
+    "11b_federated_learning_dp",
+    "12_evaluation_challenges",
+}
 
 
 def _load(name: str):
     spec = importlib.util.spec_from_file_location(f"course_slides_{name}", SLIDES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module   # dataclasses look their module up there
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -32,11 +44,16 @@ mdslides = _load("mdslides")
 
 
 def test_separators_notes_and_fragments():
-    cells = mdslides.parse_deck("# Title\nintro\nNote: say hello\nand more\n---\n## Two\n"
-                                "text\n--\n### Two b\n++\nlater\n")
+    cells = mdslides.parse_deck(
+        "# Title\nintro\nNote: say hello\nand more\n---\n## Two\ntext\n--\n### Two b\n++\nlater\n"
+    )
     assert [(c.slide_type, c.source) for c in cells] == [
-        ("slide", "# Title\nintro"), ("notes", "say hello\nand more"),
-        ("slide", "## Two\ntext"), ("subslide", "### Two b"), ("fragment", "later")]
+        ("slide", "# Title\nintro"),
+        ("notes", "say hello\nand more"),
+        ("slide", "## Two\ntext"),
+        ("subslide", "### Two b"),
+        ("fragment", "later"),
+    ]
 
 
 def test_separators_inside_code_fences_are_text():
@@ -57,21 +74,30 @@ def test_deck_title_and_slide_count():
 
 
 def test_resolve_chapter_exact_split_and_missing():
-    available = ["00_setup_and_tour", "01a_data_simulator", "03a_affine_registration",
-                 "03b_nonlinear_registration"]
+    available = [
+        "00_setup_and_tour",
+        "01a_data_simulator",
+        "03a_affine_registration",
+        "03b_nonlinear_registration",
+    ]
     assert mdslides.resolve_chapter("00_setup_and_tour", available) == "00_setup_and_tour"
     assert mdslides.resolve_chapter("03_registration", available) == "03a_affine_registration"
     assert mdslides.resolve_chapter("04_unet_segmentation", available) is None
     assert mdslides.resolve_chapter("01_mlp_classification", available) is None
-    assert mdslides.resolve_chapter("01_mlp_classification",
-                                    available + ["01b_mlp_classification"]) == "01b_mlp_classification"
+    assert (
+        mdslides.resolve_chapter("01_mlp_classification", available + ["01b_mlp_classification"])
+        == "01b_mlp_classification"
+    )
 
 
 def test_rewrite_links_to_built_chapter_decks():
-    text = ("[tour](../notebooks/00_setup_and_tour.ipynb#setup) and "
-            "[reg](../notebooks/03_registration.ipynb) and [unet](04_unet_segmentation.ipynb)")
-    out, missing = mdslides.rewrite_chapter_links(text, ["00_setup_and_tour",
-                                                        "03b_nonlinear_registration"])
+    text = (
+        "[tour](../notebooks/00_setup_and_tour.ipynb#setup) and "
+        "[reg](../notebooks/03_registration.ipynb) and [unet](04_unet_segmentation.ipynb)"
+    )
+    out, missing = mdslides.rewrite_chapter_links(
+        text, ["00_setup_and_tour", "03b_nonlinear_registration"]
+    )
     assert "[tour](00_setup_and_tour.slides.html#setup)" in out
     assert "[reg](03b_nonlinear_registration.slides.html)" in out
     assert "unet *(in preparation)*" in out and ".ipynb" not in out
@@ -104,7 +130,9 @@ def test_deck_content(deck):
     assert re.search(r"\b(19|20)\d\d\b", text), "citations carry a year"
     links = re.findall(r"\]\(\.\./notebooks/([^)#]+)\.ipynb", text)
     assert links, "each deck links to its chapter notebooks"
-    assert set(links) <= PLANNED, f"links to chapters not in the course plan: {set(links) - PLANNED}"
+    assert set(links) <= PLANNED, (
+        f"links to chapters not in the course plan: {set(links) - PLANNED}"
+    )
 
 
 def test_every_chapter_is_linked_from_a_deck():
@@ -117,9 +145,19 @@ def test_every_chapter_is_linked_from_a_deck():
 def test_build_script_points_every_asset_url_at_vendor():
     build = _load("build")
     assert all(url.startswith("vendor/") for url in build.VENDOR_URLS.values())
-    assert set(build.VENDOR_URLS) == {"reveal_url_prefix", "mathjax_url", "require_js_url",
-                                      "jquery_url", "widget_renderer_url"}
+    assert set(build.VENDOR_URLS) == {
+        "reveal_url_prefix",
+        "mathjax_url",
+        "require_js_url",
+        "jquery_url",
+        "widget_renderer_url",
+    }
     package = (SLIDES / "package.json").read_text()
-    for pin in ('"reveal.js": "4.0.2"', '"mathjax": "2.7.7"', '"requirejs": "2.3.7"',
-                '"jquery": "2.2.4"', '"@jupyter-widgets/html-manager": "1.0.15"'):
+    for pin in (
+        '"reveal.js": "4.0.2"',
+        '"mathjax": "2.7.7"',
+        '"requirejs": "2.3.7"',
+        '"jquery": "2.2.4"',
+        '"@jupyter-widgets/html-manager": "1.0.15"',
+    ):
         assert pin in package

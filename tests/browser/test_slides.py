@@ -6,6 +6,7 @@ MathJax must typeset its formulas, no local asset may be missing, and nothing ma
 requested from outside. One deck is also served over a loopback HTTP server, the speaker
 view is opened, and chapter 00's embedded widgets must render offline.
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,24 +52,30 @@ def open_deck(context, url: str):
     state = page.evaluate(
         """(name) => new Promise(resolve => require([name], R => resolve(
              {ready: R.isReady(), total: R.getTotalSlides(),
-              notes: document.querySelectorAll('aside.notes').length})))""", REVEAL)
+              notes: document.querySelectorAll('aside.notes').length})))""",
+        REVEAL,
+    )
     return page, state, errors
 
 
 def show_slide_with(page, selector: str) -> None:
     """Move the deck to the first (innermost) slide containing ``selector``."""
-    page.evaluate("""([name, selector]) => new Promise(done => require([name], R => {
+    page.evaluate(
+        """([name, selector]) => new Promise(done => require([name], R => {
         const slide = [...document.querySelectorAll('.slides section')].find(
             s => !s.querySelector('section') && s.querySelector(selector));
         const at = R.getIndices(slide);
         R.slide(at.h, at.v);
         setTimeout(done, 800);
-    }))""", [REVEAL, selector])
+    }))""",
+        [REVEAL, selector],
+    )
 
 
 def wait_for_maths(page) -> int:
-    page.wait_for_function(f"document.querySelectorAll('{MATH_SELECTOR}').length > 0",
-                           timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('{MATH_SELECTOR}').length > 0", timeout=30_000
+    )
     page.wait_for_function("!window.MathJax || MathJax.Hub.queue.pending === 0", timeout=30_000)
     return page.evaluate(f"document.querySelectorAll('{MATH_SELECTOR}').length")
 
@@ -122,7 +129,8 @@ def test_speaker_notes_open_offline(context, screenshots):
     notes = popup.value
     notes.wait_for_selector(".speaker-controls-notes", timeout=15_000)
     notes.wait_for_function(
-        "document.querySelector('.speaker-controls-notes').innerText.length > 20", timeout=15_000)
+        "document.querySelector('.speaker-controls-notes').innerText.length > 20", timeout=15_000
+    )
     shown = notes.locator(".speaker-controls-notes").inner_text()
     notes.screenshot(path=str(screenshots / "deck-speaker-view.png"))
     assert expected[:40] in " ".join(shown.split()), (expected, shown)
@@ -131,12 +139,14 @@ def test_speaker_notes_open_offline(context, screenshots):
 
 def test_index_over_loopback_http(context):
     """Served from 127.0.0.1, the index links every deck and a deck loads only local assets."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(BUILD)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(BUILD))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,12 +1,18 @@
 """The lecture's 12-parameter affine: composition, decomposition, torch version."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from course_lib.registration import (affine_matrix, affine_matrix_torch, apply_affine,
-                                     decompose_affine, identity_params)
+from course_lib.registration import (
+    affine_matrix,
+    affine_matrix_torch,
+    apply_affine,
+    decompose_affine,
+    identity_params,
+)
 
 
 def _lecture_product(q):
@@ -14,12 +20,9 @@ def _lecture_product(q):
     c, s = np.cos, np.sin
     t = np.eye(4)
     t[:3, 3] = q[:3]
-    rx = np.array([[1, 0, 0, 0], [0, c(q[3]), s(q[3]), 0], [0, -s(q[3]), c(q[3]), 0],
-                   [0, 0, 0, 1]])
-    ry = np.array([[c(q[4]), 0, s(q[4]), 0], [0, 1, 0, 0], [-s(q[4]), 0, c(q[4]), 0],
-                   [0, 0, 0, 1]])
-    rz = np.array([[c(q[5]), s(q[5]), 0, 0], [-s(q[5]), c(q[5]), 0, 0], [0, 0, 1, 0],
-                   [0, 0, 0, 1]])
+    rx = np.array([[1, 0, 0, 0], [0, c(q[3]), s(q[3]), 0], [0, -s(q[3]), c(q[3]), 0], [0, 0, 0, 1]])
+    ry = np.array([[c(q[4]), 0, s(q[4]), 0], [0, 1, 0, 0], [-s(q[4]), 0, c(q[4]), 0], [0, 0, 0, 1]])
+    rz = np.array([[c(q[5]), s(q[5]), 0, 0], [-s(q[5]), c(q[5]), 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
     z = np.diag([q[6], q[7], q[8], 1.0])
     sh = np.array([[1, q[9], q[10], 0], [0, 1, q[11], 0], [0, 0, 1, 0], [0, 0, 0, 1]])
     return t @ rx @ ry @ rz @ z @ sh
@@ -82,19 +85,27 @@ def test_decompose_round_trips_any_invertible_matrix_including_reflection():
 def test_decompose_gimbal_lock_still_reconstructs():
     q = identity_params(3)
     q[3:6] = [0.4, math.pi / 2, 0.2]
-    np.testing.assert_allclose(affine_matrix(decompose_affine(affine_matrix(q))),
-                               affine_matrix(q), atol=1e-9)
+    np.testing.assert_allclose(
+        affine_matrix(decompose_affine(affine_matrix(q))), affine_matrix(q), atol=1e-9
+    )
 
 
 def test_2d_composition_and_round_trip():
     rng = np.random.default_rng(4)
     for _ in range(30):
-        p = np.r_[rng.uniform(-20, 20, 2), rng.uniform(-3, 3), rng.uniform(0.5, 2, 2),
-                  rng.uniform(-0.5, 0.5)]
+        p = np.r_[
+            rng.uniform(-20, 20, 2),
+            rng.uniform(-3, 3),
+            rng.uniform(0.5, 2, 2),
+            rng.uniform(-0.5, 0.5),
+        ]
         c, s = math.cos(p[2]), math.sin(p[2])
-        ref = (np.array([[1, 0, p[0]], [0, 1, p[1]], [0, 0, 1]])
-               @ np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])
-               @ np.diag([p[3], p[4], 1.0]) @ np.array([[1, p[5], 0], [0, 1, 0], [0, 0, 1]]))
+        ref = (
+            np.array([[1, 0, p[0]], [0, 1, p[1]], [0, 0, 1]])
+            @ np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])
+            @ np.diag([p[3], p[4], 1.0])
+            @ np.array([[1, p[5], 0], [0, 1, 0], [0, 0, 1]])
+        )
         np.testing.assert_allclose(affine_matrix(p), ref, atol=1e-12)
         np.testing.assert_allclose(decompose_affine(ref), p, atol=1e-9)
 
@@ -102,8 +113,9 @@ def test_2d_composition_and_round_trip():
 def test_torch_version_matches_and_is_differentiable():
     q = _random_params(np.random.default_rng(5), 3)
     qt = torch.tensor(q, dtype=torch.float64, requires_grad=True)
-    np.testing.assert_allclose(affine_matrix_torch(qt).detach().numpy(), affine_matrix(q),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        affine_matrix_torch(qt).detach().numpy(), affine_matrix(q), atol=1e-12
+    )
     assert torch.autograd.gradcheck(affine_matrix_torch, (qt,))
 
 
@@ -132,8 +144,12 @@ def test_registration_simulation_and_augmentation_share_one_convention():
     from course_lib import registration
     from course_lib.augmentation import Affine
     from course_lib.geometry import linear_part
-    from course_lib.simulation.deformation import (ROTATION_DEG, SCALING, TRANSLATION_MM,
-                                                   random_affine)
+    from course_lib.simulation.deformation import (
+        ROTATION_DEG,
+        SCALING,
+        TRANSLATION_MM,
+        random_affine,
+    )
 
     # registration re-exports the geometry functions themselves
     assert registration.affine_matrix is affine_matrix
@@ -145,7 +161,10 @@ def test_registration_simulation_and_augmentation_share_one_convention():
     shift = rng_b.uniform(-TRANSLATION_MM, TRANSLATION_MM, 3)
     np.testing.assert_allclose(drawn, affine_matrix(np.r_[shift, angles, zooms, 0, 0, 0]))
     # augmentation: its voxel-space matrix is the lecture's R @ Z
-    for ndim, rotation, zoom in ((3, (5.0, -7.0, 11.0), (1.1, 0.9, 1.05)), (2, (13.0,), (1.2, 0.8))):
+    for ndim, rotation, zoom in (
+        (3, (5.0, -7.0, 11.0), (1.1, 0.9, 1.05)),
+        (2, (13.0,), (1.2, 0.8)),
+    ):
         m, _ = Affine(rotation_deg=rotation, scale=zoom).matrix(ndim)
         q = identity_params(ndim)
         if ndim == 3:

@@ -1,4 +1,5 @@
 """The package imports lazily: the structure is declared, modules load on first use."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,9 @@ from course_lib._lazy import attach
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_import_course_lib_loads_neither_torch_nor_matplotlib():
@@ -53,8 +55,11 @@ def test_simulation_works_without_torch_installed(tmp_path):
 def test_every_declared_name_resolves():
     import importlib
 
-    packages = ["course_lib"] + [f"course_lib.{name}" for name in course_lib.__all__
-                                 if importlib.util.find_spec(f"course_lib.{name}") is not None]
+    packages = ["course_lib"] + [
+        f"course_lib.{name}"
+        for name in course_lib.__all__
+        if importlib.util.find_spec(f"course_lib.{name}") is not None
+    ]
     for package in packages:
         module = importlib.import_module(package)
         for name in getattr(module, "__all__", []):
@@ -74,7 +79,9 @@ def test_unknown_name_suggests_the_close_one():
 
 
 def test_attach_and_did_you_mean_on_a_toy_package():
-    getattr_, dir_, all_ = attach("json", submodules=["decoder"], names={"decoder": ["JSONDecoder"]})
+    getattr_, dir_, all_ = attach(
+        "json", submodules=["decoder"], names={"decoder": ["JSONDecoder"]}
+    )
     import json.decoder
 
     assert getattr_("JSONDecoder") is json.decoder.JSONDecoder
@@ -89,14 +96,18 @@ def test_no_exported_name_shadows_a_submodule():
     import importlib
     import pkgutil
 
-    packages = ["course_lib"] + [f"course_lib.{info.name}"
-                                 for info in pkgutil.iter_modules(course_lib.__path__) if info.ispkg]
+    packages = ["course_lib"] + [
+        f"course_lib.{info.name}"
+        for info in pkgutil.iter_modules(course_lib.__path__)
+        if info.ispkg
+    ]
     for package in packages:
         module = importlib.import_module(package)
         if not hasattr(module, "__getattr__"):
-            continue                      # imports eagerly (course_lib.harmonization)
+            continue  # imports eagerly (course_lib.harmonization)
         submodules = {info.name for info in pkgutil.iter_modules(module.__path__)}
         for name in getattr(module, "__all__", []):
             if name in submodules:
                 assert importlib.import_module(f"{package}.{name}") is getattr(module, name), (
-                    f"{package}.{name} is both a submodule and an exported object")
+                    f"{package}.{name} is both a submodule and an exported object"
+                )

@@ -3,6 +3,7 @@
 Issue 20, problem 8: corrupt NIfTI files (truncated gzip, negative or huge dimensions,
 NaN affine) raised deep numpy/gzip errors without the file name, or loaded silently.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -43,9 +44,11 @@ CORRUPT = {
     "negative dimension": ("a.nii", _edit(RAW, dim=[3, -20, 22, 18, 1, 1, 1, 1]), "dimension"),
     "zero dimension": ("a.nii", _edit(RAW, dim=[3, 0, 22, 18, 1, 1, 1, 1]), "dimension"),
     "huge dimensions": ("a.nii", _edit(RAW, dim=[3, 30000, 30000, 30000, 1, 1, 1, 1]), "bytes"),
-    "huge dimensions gz": ("a.nii.gz",
-                           gzip.compress(_edit(RAW, dim=[3, 30000, 30000, 30000, 1, 1, 1, 1])),
-                           "bytes"),
+    "huge dimensions gz": (
+        "a.nii.gz",
+        gzip.compress(_edit(RAW, dim=[3, 30000, 30000, 30000, 1, 1, 1, 1])),
+        "bytes",
+    ),
     "nine dimensions": ("a.nii", _edit(RAW, dim=[9, 20, 22, 18, 1, 1, 1, 1]), "NIfTI"),
     "NaN affine": ("a.nii", _edit(RAW, srow_x=[np.nan, 0, 0, 0], sform_code=1), "affine"),
     "singular affine": ("a.nii", _edit(RAW, srow_x=[0, 0, 0, 0], sform_code=1), "affine"),

@@ -4,6 +4,7 @@ miniature data files in the real formats, registries pointing at the server.
 Nothing here (nor in the tests) contacts any address but the loopback one: the
 autouse ``_loopback_only`` fixture makes any other connection or DNS lookup fail.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -61,16 +62,16 @@ class Route:
     """How the server answers one path (counters count GET requests)."""
 
     body: bytes = b""
-    ranges: bool = True          # honour "Range: bytes=N-" with 206
-    fail_first: int = 0          # answer HTTP 500 to the first n GETs
-    status: int = 200            # status of a normal answer (404 to test errors)
-    truncate_first: int = 0      # first n GETs: announce the full length, send part, close
+    ranges: bool = True  # honour "Range: bytes=N-" with 206
+    fail_first: int = 0  # answer HTTP 500 to the first n GETs
+    status: int = 200  # status of a normal answer (404 to test errors)
+    truncate_first: int = 0  # first n GETs: announce the full length, send part, close
     truncate_at: int = 0
-    stall_first: int = 0         # first n GETs: say nothing for stall_s seconds
-    stall_body_first: int = 0    # first n GETs: send headers and half the body, then stall
+    stall_first: int = 0  # first n GETs: say nothing for stall_s seconds
+    stall_body_first: int = 0  # first n GETs: send headers and half the body, then stall
     stall_s: float = 5.0
-    chunk_delay: float = 0.0     # pause between 16 kB chunks
-    hold_first: bool = False     # first GET: wait for server.release before the body
+    chunk_delay: float = 0.0  # pause between 16 kB chunks
+    hold_first: bool = False  # first GET: wait for server.release before the body
     redirect: str | None = None
     headers: dict = field(default_factory=dict)  # extra response headers
     gets: int = 0
@@ -113,7 +114,12 @@ class _Handler(BaseHTTPRequestHandler):
         server: Server = self.server.state
         path = self.path.split("?")[0]
         route = server.routes.get(path)
-        record = {"method": self.command, "path": path, "range": self.headers.get("Range"), "sent": 0}
+        record = {
+            "method": self.command,
+            "path": path,
+            "range": self.headers.get("Range"),
+            "sent": 0,
+        }
         with server.lock:
             server.log.append(record)
             if route is not None and not head:
@@ -168,8 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, payload: bytes, route: Route, record: dict) -> None:
         step = 16384
         for offset in range(0, len(payload), step):
-            self.wfile.write(payload[offset: offset + step])
-            record["sent"] += len(payload[offset: offset + step])
+            self.wfile.write(payload[offset : offset + step])
+            record["sent"] += len(payload[offset : offset + step])
             if route.chunk_delay:
                 self.wfile.flush()
                 threading.Event().wait(route.chunk_delay)
@@ -189,7 +195,9 @@ def server():
     httpd.daemon_threads = True
     state = Server(port=httpd.server_address[1])
     httpd.state = state
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield state
     state.release.set()
@@ -240,15 +248,21 @@ def msd_tar_bytes(task="Task99_Tiny", channels=1, shape=(6, 5, 4), n_train=2, se
     full = shape + ((channels,) if channels > 1 else ())
     for index in range(1, n_train + 2):
         case = f"tiny_{index:03d}.nii.gz"
-        members[f"{task}/imagesTr/{case}" if index <= n_train else f"{task}/imagesTs/{case}"] = \
+        members[f"{task}/imagesTr/{case}" if index <= n_train else f"{task}/imagesTs/{case}"] = (
             nifti_bytes(rng.normal(100, 20, full).astype(np.float32), (1.0, 1.5, 2.0))
+        )
         if index <= n_train:
-            members[f"{task}/labelsTr/{case}"] = nifti_bytes(rng.integers(0, 3, shape).astype(np.uint8))
+            members[f"{task}/labelsTr/{case}"] = nifti_bytes(
+                rng.integers(0, 3, shape).astype(np.uint8)
+            )
             training.append({"image": f"./imagesTr/{case}", "label": f"./labelsTr/{case}"})
     description = {
-        "name": "Tiny", "modality": {str(c): f"MR{c}" for c in range(channels)},
+        "name": "Tiny",
+        "modality": {str(c): f"MR{c}" for c in range(channels)},
         "labels": {"0": "background", "1": "anterior", "2": "posterior"},
-        "numTraining": n_train, "numTest": 1, "training": training,
+        "numTraining": n_train,
+        "numTest": 1,
+        "training": training,
         "test": [f"./imagesTs/tiny_{n_train + 1:03d}.nii.gz"],
     }
     members[f"{task}/dataset.json"] = json.dumps(description).encode()
@@ -260,8 +274,9 @@ def files():
     """Builders of miniature files in the real formats."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(md5=md5, npz=npz_bytes, nifti=nifti_bytes, tar=tar_bytes,
-                           msd_tar=msd_tar_bytes)
+    return SimpleNamespace(
+        md5=md5, npz=npz_bytes, nifti=nifti_bytes, tar=tar_bytes, msd_tar=msd_tar_bytes
+    )
 
 
 # --------------------------------------------------------------------------- registries
@@ -283,16 +298,26 @@ def make_registry(server, tmp_path):
             route = {**route_options, **entry.pop("route", {})}
             url = server.add(f"/files/{filename}", body, **route)
             datasets[name] = {
-                "title": f"Test {name}", "description": "fixture", "modality": "test",
-                "license": "CC0", "citation": ["fixture"],
-                "files": [{"filename": filename, "urls": [url],
-                           "hash": entry.pop("hash", md5(body)), "source": "fixture",
-                           "extract": entry.pop("extract", False)}],
+                "title": f"Test {name}",
+                "description": "fixture",
+                "modality": "test",
+                "license": "CC0",
+                "citation": ["fixture"],
+                "files": [
+                    {
+                        "filename": filename,
+                        "urls": [url],
+                        "hash": entry.pop("hash", md5(body)),
+                        "source": "fixture",
+                        "extract": entry.pop("extract", False),
+                    }
+                ],
                 **entry,
             }
         path = tmp_path / "registry.json"
-        path.write_text(json.dumps({"sources": {"fixture": {"package": "tests"}},
-                                    "datasets": datasets}))
+        path.write_text(
+            json.dumps({"sources": {"fixture": {"package": "tests"}}, "datasets": datasets})
+        )
         return load_registry(path)
 
     return build

@@ -1,4 +1,5 @@
 """``python -m data_fetch``: messages and exit codes."""
+
 from __future__ import annotations
 
 import errno
@@ -17,10 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def cli(make_registry, files, cache, capsys):
-    registry = make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
-        "broken": {"filename": "broken.npz", "body": b"x", "hash": "md5:" + "0" * 32},
-    }, fail_first=0)
+    registry = make_registry(
+        {
+            "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
+            "broken": {"filename": "broken.npz", "body": b"x", "hash": "md5:" + "0" * 32},
+        },
+        fail_first=0,
+    )
 
     def run(*args):
         code = main(["--registry", str(registry.path), "--cache-dir", str(cache), "-q", *args])
@@ -84,8 +88,11 @@ def test_offline_exit_code(cli, monkeypatch):
 
 
 def test_read_only_cache_exit_code(cli, monkeypatch):
-    monkeypatch.setattr(data_fetch.cache, "_probe_write",
-                        lambda d: (_ for _ in ()).throw(OSError(errno.EACCES, "Permission denied")))
+    monkeypatch.setattr(
+        data_fetch.cache,
+        "_probe_write",
+        lambda d: (_ for _ in ()).throw(OSError(errno.EACCES, "Permission denied")),
+    )
     code, _, err = cli("get", "tinymnist")
     assert code == 4 and "not writable" in err and "COURSE_DATA_DIR" in err
 
@@ -100,13 +107,23 @@ def test_export(cli, tmp_path):
 
 
 def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "data_fetch", "info", "organamnst"],
-                            capture_output=True, text=True, cwd=REPO, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-m", "data_fetch", "info", "organamnst"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 2 and "Did you mean 'organamnist'" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "data_fetch", "list", "--family", "msd"],
-                            capture_output=True, text=True, cwd=REPO, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-m", "data_fetch", "list", "--family", "msd"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0 and "msd_hippocampus" in result.stdout
 
 
@@ -121,13 +138,28 @@ def test_unsafe_archive_is_one_line_without_traceback(make_registry, cache, tmp_
             info = tarfile.TarInfo(name)
             info.type, info.linkname = tarfile.SYMTYPE, target
             tar.addfile(info)
-    registry = make_registry({"chain": {"filename": "chain.tar", "body": buffer.getvalue(),
-                                        "extract": True}})
+    registry = make_registry(
+        {"chain": {"filename": "chain.tar", "body": buffer.getvalue(), "extract": True}}
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "data_fetch", "--registry", str(registry.path),
-         "--cache-dir", str(cache), "-q", "get", "chain"],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        [
+            sys.executable,
+            "-m",
+            "data_fetch",
+            "--registry",
+            str(registry.path),
+            "--cache-dir",
+            str(cache),
+            "-q",
+            "get",
+            "chain",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

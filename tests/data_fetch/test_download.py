@@ -1,4 +1,5 @@
 """Adversarial tests of data_fetch.download against the local server."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,7 @@ import pytest
 import requests
 
 from data_fetch.download import download_file, is_cached, partial_path
-from data_fetch.errors import (DownloadError, HashMismatchError, InsecureURLError,
-                               UnsafeCacheError)
+from data_fetch.errors import DownloadError, HashMismatchError, InsecureURLError, UnsafeCacheError
 from data_fetch.hashing import stamp_path
 
 FAST = dict(timeout=(2.0, 0.5), retries=2, backoff=0.01, progress=False)
@@ -83,8 +83,15 @@ def test_stalling_server_times_out(server, tmp_path, assert_clean):
     url = server.add("/f.bin", BODY, stall_first=99, stall_s=10)
     start = time.monotonic()
     with pytest.raises(DownloadError, match="read timeout"):
-        download_file(url, tmp_path / "c" / "f.bin", GOOD, timeout=(1.0, 0.3), retries=1,
-                      backoff=0.01, progress=False)
+        download_file(
+            url,
+            tmp_path / "c" / "f.bin",
+            GOOD,
+            timeout=(1.0, 0.3),
+            retries=1,
+            backoff=0.01,
+            progress=False,
+        )
     assert time.monotonic() - start < 3  # two attempts of ~0.3 s, not 10 s
     assert_clean(tmp_path / "c")
 
@@ -92,8 +99,9 @@ def test_stalling_server_times_out(server, tmp_path, assert_clean):
 def test_stall_in_the_middle_of_the_body_times_out(server, tmp_path, assert_clean):
     url = server.add("/f.bin", BODY, stall_body_first=99, stall_s=10, ranges=False)
     with pytest.raises(DownloadError):
-        download_file(url, tmp_path / "c" / "f.bin", GOOD, timeout=(1.0, 0.3), retries=0,
-                      progress=False)
+        download_file(
+            url, tmp_path / "c" / "f.bin", GOOD, timeout=(1.0, 0.3), retries=0, progress=False
+        )
     assert_clean(tmp_path / "c")
 
 
@@ -189,9 +197,16 @@ def test_two_processes_fetch_once(server, tmp_path):
         " timeout=(5, 30)))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-c", code, url, str(target), GOOD], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, url, str(target), GOOD],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     stderr = [[], []]
 
     def watch(index):
@@ -216,8 +231,9 @@ def test_two_processes_fetch_once(server, tmp_path):
 
 
 # --------------------------------------------------------------------------- issue 20, problem 2
-@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
-                         ids=["partial", "entry", "stamp", "lock"])
+@pytest.mark.parametrize(
+    "planted", [".part", "", ".verified", ".lock"], ids=["partial", "entry", "stamp", "lock"]
+)
 def test_symlinks_planted_in_the_cache_are_never_followed(server, tmp_path, planted):
     """A classmate sharing COURSE_DATA_DIR plants ``f.bin<suffix>`` -> my file."""
     url = server.add("/f.bin", BODY)

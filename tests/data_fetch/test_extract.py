@@ -1,4 +1,5 @@
 """Safe extraction: traversal, link escapes, zip slip, completion marker."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,12 @@ def _tar(path, members):
                 info.size = len(payload)
                 tar.addfile(info, io.BytesIO(payload))
                 continue
-            info.type = {"dir": tarfile.DIRTYPE, "sym": tarfile.SYMTYPE,
-                         "hard": tarfile.LNKTYPE, "fifo": tarfile.FIFOTYPE}[kind]
+            info.type = {
+                "dir": tarfile.DIRTYPE,
+                "sym": tarfile.SYMTYPE,
+                "hard": tarfile.LNKTYPE,
+                "fifo": tarfile.FIFOTYPE,
+            }[kind]
             info.linkname = payload or ""
             tar.addfile(info)
     return path
@@ -43,10 +48,15 @@ def _assert_nothing_written(tmp_path, destination):
 
 
 def test_good_tar_is_extracted_with_marker_and_not_redone(tmp_path):
-    archive = _tar(tmp_path / "ok.tar", [("Task/dataset.json", "file", b"{}"),
-                                         ("Task/imagesTr", "dir", None),
-                                         ("Task/imagesTr/a.nii.gz", "file", b"abc"),
-                                         ("Task/link.json", "sym", "dataset.json")])
+    archive = _tar(
+        tmp_path / "ok.tar",
+        [
+            ("Task/dataset.json", "file", b"{}"),
+            ("Task/imagesTr", "dir", None),
+            ("Task/imagesTr/a.nii.gz", "file", b"abc"),
+            ("Task/link.json", "sym", "dataset.json"),
+        ],
+    )
     destination = tmp_path / "cache" / "Task"
     safe_extract(archive, destination, archive_hash="md5:x")
     assert (destination / "Task" / "imagesTr" / "a.nii.gz").read_bytes() == b"abc"
@@ -81,21 +91,35 @@ def test_crash_during_extraction_leaves_nothing(tmp_path, monkeypatch):
     _assert_nothing_written(tmp_path, destination)
 
 
-@pytest.mark.parametrize("members, message", [
-    ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
-    ([("a/../../evil.txt", "file", b"x")], "path traversal"),
-    ([("/tmp/evil.txt", "file", b"x")], "absolute path"),
-    ([("link", "sym", "../outside")], "points outside"),
-    ([("link", "sym", "/etc/passwd")], "absolute path"),
-    ([("sub/link", "sym", "../../outside")], "points outside"),
-    ([("here", "sym", "."), ("here/up", "sym", "..")], "points outside"),
-    ([("d", "sym", ".."), ("d/evil.txt", "file", b"x")], "points outside"),
-    ([("hard", "hard", "../../outside")], "does not name an earlier member"),
-    ([("hard", "hard", "/etc/passwd")], "does not name an earlier member"),
-    ([("pipe", "fifo", None)], "special file"),
-], ids=["dotdot", "nested-dotdot", "absolute", "symlink-up", "symlink-absolute",
-        "symlink-deep", "symlink-chain", "write-through-symlink", "hardlink-up",
-        "hardlink-absolute", "fifo"])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
+        ([("a/../../evil.txt", "file", b"x")], "path traversal"),
+        ([("/tmp/evil.txt", "file", b"x")], "absolute path"),
+        ([("link", "sym", "../outside")], "points outside"),
+        ([("link", "sym", "/etc/passwd")], "absolute path"),
+        ([("sub/link", "sym", "../../outside")], "points outside"),
+        ([("here", "sym", "."), ("here/up", "sym", "..")], "points outside"),
+        ([("d", "sym", ".."), ("d/evil.txt", "file", b"x")], "points outside"),
+        ([("hard", "hard", "../../outside")], "does not name an earlier member"),
+        ([("hard", "hard", "/etc/passwd")], "does not name an earlier member"),
+        ([("pipe", "fifo", None)], "special file"),
+    ],
+    ids=[
+        "dotdot",
+        "nested-dotdot",
+        "absolute",
+        "symlink-up",
+        "symlink-absolute",
+        "symlink-deep",
+        "symlink-chain",
+        "write-through-symlink",
+        "hardlink-up",
+        "hardlink-absolute",
+        "fifo",
+    ],
+)
 def test_unsafe_tar_is_refused_and_nothing_is_left(tmp_path, members, message, tar_filter):
     archive = _tar(tmp_path / "bad.tar", members)
     destination = tmp_path / "cache" / "bad"
@@ -106,8 +130,9 @@ def test_unsafe_tar_is_refused_and_nothing_is_left(tmp_path, members, message, t
     _assert_nothing_written(tmp_path, destination)
 
 
-@pytest.mark.parametrize("name", ["../evil.txt", "..\\evil.txt", "/evil.txt", "C:/evil.txt",
-                                  "a/b/../../../evil.txt"])
+@pytest.mark.parametrize(
+    "name", ["../evil.txt", "..\\evil.txt", "/evil.txt", "C:/evil.txt", "a/b/../../../evil.txt"]
+)
 def test_zip_slip_is_refused(tmp_path, name):
     archive = _zip(tmp_path / "bad.zip", ["fine.txt", name])
     destination = tmp_path / "cache" / "bad"
@@ -145,14 +170,21 @@ def tar_filter(request, monkeypatch):
 def _links_leaving(root, boundary):
     """Symlinks under ``root`` whose real target is not inside ``boundary``."""
     inside = os.path.realpath(boundary)
-    return [str(path) for path in root.rglob("*") if path.is_symlink()
-            and not os.path.realpath(path).startswith(inside + os.sep)]
+    return [
+        str(path)
+        for path in root.rglob("*")
+        if path.is_symlink() and not os.path.realpath(path).startswith(inside + os.sep)
+    ]
 
 
 CHAINS = {
     # the issue's chain: each link looks inside as text, x resolves two levels above
-    "issue-chain": [("a", "sym", "."), ("x", "sym", "a/a/a/../.."), ("y", "sym", "x/victim"),
-                    ("y/file", "file", b"escaped")],
+    "issue-chain": [
+        ("a", "sym", "."),
+        ("x", "sym", "a/a/a/../.."),
+        ("y", "sym", "x/victim"),
+        ("y/file", "file", b"escaped"),
+    ],
     "chain-link-only": [("a", "sym", "."), ("x", "sym", "a/a/a/../..")],
     "later-link-redirects-earlier": [("s", "sym", "p/q/../.."), ("p", "sym", ".")],
     "hardlink-to-missing-member": [("h", "hard", "x/../../victim/file")],
@@ -173,14 +205,19 @@ def test_symlink_chains_are_resolved_not_compared_as_text(tmp_path, members, tar
     _assert_nothing_written(tmp_path, destination)
 
 
-@pytest.mark.parametrize("members, message", [
-    ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
-    ([("link", "sym", "../outside")], "outside"),
-    ([("d", "sym", "sub"), ("d/evil.txt", "file", b"x")], None),
-    ([("pipe", "fifo", None)], "special file"),
-], ids=["dotdot", "symlink-up", "write-through-inner-symlink", "fifo"])
-def test_extraction_is_the_same_with_and_without_data_filter(tmp_path, members, message,
-                                                              tar_filter):
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ([("ok.txt", "file", b"x"), ("../evil.txt", "file", b"x")], "path traversal"),
+        ([("link", "sym", "../outside")], "outside"),
+        ([("d", "sym", "sub"), ("d/evil.txt", "file", b"x")], None),
+        ([("pipe", "fifo", None)], "special file"),
+    ],
+    ids=["dotdot", "symlink-up", "write-through-inner-symlink", "fifo"],
+)
+def test_extraction_is_the_same_with_and_without_data_filter(
+    tmp_path, members, message, tar_filter
+):
     archive = _tar(tmp_path / "t.tar", members)
     destination = tmp_path / "cache" / "t"
     destination.parent.mkdir()

@@ -1,4 +1,5 @@
 """fetch/verify/export against the local server: cache, offline, mirror, read-only."""
+
 from __future__ import annotations
 
 import errno
@@ -10,8 +11,12 @@ import requests
 
 import data_fetch.cache
 from data_fetch import export, fetch, verify
-from data_fetch.errors import (CacheNotWritableError, OfflineError, UnknownDatasetError,
-                               UnsafeCacheError)
+from data_fetch.errors import (
+    CacheNotWritableError,
+    OfflineError,
+    UnknownDatasetError,
+    UnsafeCacheError,
+)
 from data_fetch.extract import MARKER_NAME
 from data_fetch.fetch import is_dataset_cached
 
@@ -20,11 +25,12 @@ FAST = dict(timeout=(2.0, 0.5), retries=1, backoff=0.01, progress=False)
 
 @pytest.fixture
 def registry(make_registry, files):
-    return make_registry({
-        "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
-        "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(),
-                     "extract": True},
-    })
+    return make_registry(
+        {
+            "tinymnist": {"filename": "tinymnist.npz", "body": files.npz()},
+            "tiny_msd": {"filename": "Task99_Tiny.tar", "body": files.msd_tar(), "extract": True},
+        }
+    )
 
 
 def _no_network(monkeypatch):
@@ -91,8 +97,9 @@ def test_offline_uses_the_cache(registry, cache, server, monkeypatch):
     assert len(server.log) == 1
 
 
-def test_mirror_folder_is_used_first_and_works_offline(registry, cache, tmp_path, server,
-                                                       monkeypatch, files):
+def test_mirror_folder_is_used_first_and_works_offline(
+    registry, cache, tmp_path, server, monkeypatch, files
+):
     mirror = tmp_path / "usb"
     (mirror / "tinymnist").mkdir(parents=True)
     (mirror / "tinymnist" / "tinymnist.npz").write_bytes(files.npz())
@@ -102,8 +109,9 @@ def test_mirror_folder_is_used_first_and_works_offline(registry, cache, tmp_path
     assert path.read_bytes() == files.npz() and server.log == []
 
 
-def test_corrupt_mirror_file_is_not_trusted(registry, cache, tmp_path, server, monkeypatch,
-                                            assert_clean):
+def test_corrupt_mirror_file_is_not_trusted(
+    registry, cache, tmp_path, server, monkeypatch, assert_clean
+):
     mirror = tmp_path / "usb"
     (mirror / "tinymnist").mkdir(parents=True)
     (mirror / "tinymnist" / "tinymnist.npz").write_bytes(b"tampered")
@@ -135,9 +143,11 @@ def test_cache_under_a_file_is_reported_clearly(registry, tmp_path, server):
     assert "COURSE_DATA_DIR" in str(info.value) and server.log == []
 
 
-def test_read_only_cache_is_reported_before_downloading(registry, cache, server, monkeypatch,
-                                                        assert_clean):
+def test_read_only_cache_is_reported_before_downloading(
+    registry, cache, server, monkeypatch, assert_clean
+):
     """Root ignores chmod, so the write probe is made to fail as on a read-only mount."""
+
     def read_only(directory):
         raise OSError(errno.EROFS, "Read-only file system")
 
@@ -151,13 +161,17 @@ def test_read_only_cache_is_reported_before_downloading(registry, cache, server,
 
 def test_read_only_cache_with_verified_files_still_works(registry, cache, server, monkeypatch):
     fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
-    monkeypatch.setattr(data_fetch.cache, "_probe_write",
-                        lambda d: (_ for _ in ()).throw(OSError(errno.EROFS, "read-only")))
+    monkeypatch.setattr(
+        data_fetch.cache,
+        "_probe_write",
+        lambda d: (_ for _ in ()).throw(OSError(errno.EROFS, "read-only")),
+    )
     assert fetch("tinymnist", registry=registry, cache_dir=cache, **FAST).is_file()
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root ignores directory permissions")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores directory permissions"
+)
 def test_chmod_read_only_cache(registry, cache, server):
     cache.mkdir()
     cache.chmod(0o555)
@@ -199,7 +213,9 @@ def test_verify_without_repair_deletes_the_bad_file(registry, cache, server, ass
 def test_modified_file_is_refetched_by_fetch(registry, cache, server, files):
     path = fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
     path.write_bytes(b"overwritten")  # mtime and size change: the stamp no longer applies
-    assert fetch("tinymnist", registry=registry, cache_dir=cache, **FAST).read_bytes() == files.npz()
+    assert (
+        fetch("tinymnist", registry=registry, cache_dir=cache, **FAST).read_bytes() == files.npz()
+    )
 
 
 def test_verify_redoes_an_incomplete_extraction(registry, cache, server):
@@ -210,8 +226,7 @@ def test_verify_redoes_an_incomplete_extraction(registry, cache, server):
     assert len(server.requests("/files/Task99_Tiny.tar")) == 1
 
 
-def test_export_then_use_as_offline_mirror(registry, cache, tmp_path, server, monkeypatch,
-                                           files):
+def test_export_then_use_as_offline_mirror(registry, cache, tmp_path, server, monkeypatch, files):
     fetch("tinymnist", registry=registry, cache_dir=cache, **FAST)
     fetch("tiny_msd", registry=registry, cache_dir=cache, **FAST)
     stick = export(tmp_path / "stick", registry=registry, cache_dir=cache, **FAST)
@@ -228,8 +243,7 @@ def test_export_then_use_as_offline_mirror(registry, cache, tmp_path, server, mo
     assert fetch("tinymnist", registry=registry, cache_dir=student, **FAST).is_file()
 
 
-def test_export_fetches_named_entries_and_refuses_an_empty_cache(registry, cache, tmp_path,
-                                                                 server):
+def test_export_fetches_named_entries_and_refuses_an_empty_cache(registry, cache, tmp_path, server):
     from data_fetch.errors import DataFetchError
 
     with pytest.raises(DataFetchError, match="Nothing to export"):
@@ -239,8 +253,9 @@ def test_export_fetches_named_entries_and_refuses_an_empty_cache(registry, cache
 
 
 # --------------------------------------------------------------------------- issue 20, problem 2
-@pytest.mark.parametrize("planted", [".part", "", ".verified", ".lock"],
-                         ids=["partial", "entry", "stamp", "lock"])
+@pytest.mark.parametrize(
+    "planted", [".part", "", ".verified", ".lock"], ids=["partial", "entry", "stamp", "lock"]
+)
 def test_mirror_copy_never_follows_planted_symlinks(registry, cache, tmp_path, files, planted):
     mirror = tmp_path / "usb"
     (mirror / "tinymnist").mkdir(parents=True)
@@ -301,20 +316,21 @@ def other_host():
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
     httpd.shutdown()
     httpd.server_close()
 
 
-def test_mirror_redirect_to_another_host_is_refused(registry, cache, server, other_host,
-                                                    caplog, assert_clean):
+def test_mirror_redirect_to_another_host_is_refused(
+    registry, cache, server, other_host, caplog, assert_clean
+):
     base, hits = other_host
     server.add("/lan/tinymnist/tinymnist.npz", redirect=f"{base}/tinymnist.npz")
-    path = fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"),
-                 **FAST)
+    path = fetch("tinymnist", registry=registry, cache_dir=cache, mirror=server.url("/lan"), **FAST)
     assert hits == []  # the other host was never contacted
     assert len(server.requests("/files/tinymnist.npz")) == 1  # the public URL was used
     assert "redirect" in caplog.text and base in caplog.text

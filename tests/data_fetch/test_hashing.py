@@ -1,4 +1,5 @@
 """Algorithm-prefixed hashes and verification stamps."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,12 @@ import pytest
 
 from data_fetch.errors import RegistryError
 from data_fetch.hashing import (
-    file_hash, hash_matches, parse_hash, remove_with_stamp, stamp_is_valid, stamp_path,
+    file_hash,
+    hash_matches,
+    parse_hash,
+    remove_with_stamp,
+    stamp_is_valid,
+    stamp_path,
     write_stamp,
 )
 

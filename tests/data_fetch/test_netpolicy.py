@@ -1,4 +1,5 @@
 """HTTPS-only policy: loopback and explicit mirrors are the only plain-HTTP exceptions."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,11 +8,21 @@ from data_fetch.errors import InsecureURLError
 from data_fetch.netpolicy import check_redirect_allowed, check_url_allowed, is_loopback_host
 
 
-@pytest.mark.parametrize("host, expected", [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True),
-    ("localhost", True), ("LOCALHOST", True), ("10.0.0.1", False), ("example.org", False),
-    ("", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "host, expected",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("10.0.0.1", False),
+        ("example.org", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_is_loopback_host(host, expected):
     assert is_loopback_host(host) is expected
 
@@ -43,5 +54,6 @@ def test_same_origin_redirects_only_when_asked():
     with pytest.raises(InsecureURLError, match="another host"):
         check_redirect_allowed(here, there, same_origin=True)
     with pytest.raises(InsecureURLError, match="another host"):
-        check_redirect_allowed("https://mirror.example/a", "https://evil.example/a",
-                               same_origin=True)
+        check_redirect_allowed(
+            "https://mirror.example/a", "https://evil.example/a", same_origin=True
+        )

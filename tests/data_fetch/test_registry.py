@@ -1,4 +1,5 @@
 """The packaged registry: complete, well-formed, every checksum traced to its source."""
+
 from __future__ import annotations
 
 import ast
@@ -53,21 +54,35 @@ def _write(tmp_path, datasets, sources=None) -> Path:
 
 
 def _entry(**file_fields):
-    item = {"filename": "a.npz", "urls": ["https://example.org/a.npz"],
-            "hash": "md5:" + "a" * 32, "source": "s", **file_fields}
-    return {"title": "t", "description": "d", "modality": "m", "license": "l",
-            "citation": "c", "files": [item]}
+    item = {
+        "filename": "a.npz",
+        "urls": ["https://example.org/a.npz"],
+        "hash": "md5:" + "a" * 32,
+        "source": "s",
+        **file_fields,
+    }
+    return {
+        "title": "t",
+        "description": "d",
+        "modality": "m",
+        "license": "l",
+        "citation": "c",
+        "files": [item],
+    }
 
 
-@pytest.mark.parametrize("fields, error, message", [
-    ({"hash": None}, RegistryError, "no 'hash'"),
-    ({"hash": "a" * 32}, RegistryError, "algorithm prefix"),
-    ({"hash": "md5:abc"}, RegistryError, "32 hex digits"),
-    ({"hash": "crc32:" + "a" * 8}, RegistryError, "not supported"),
-    ({"urls": ["http://example.org/a.npz"]}, InsecureURLError, "HTTPS only"),
-    ({"source": "elsewhere"}, RegistryError, "not in the registry's 'sources'"),
-    ({"filename": "../a.npz"}, RegistryError, "must not contain a directory"),
-])
+@pytest.mark.parametrize(
+    "fields, error, message",
+    [
+        ({"hash": None}, RegistryError, "no 'hash'"),
+        ({"hash": "a" * 32}, RegistryError, "algorithm prefix"),
+        ({"hash": "md5:abc"}, RegistryError, "32 hex digits"),
+        ({"hash": "crc32:" + "a" * 8}, RegistryError, "not supported"),
+        ({"urls": ["http://example.org/a.npz"]}, InsecureURLError, "HTTPS only"),
+        ({"source": "elsewhere"}, RegistryError, "not in the registry's 'sources'"),
+        ({"filename": "../a.npz"}, RegistryError, "must not contain a directory"),
+    ],
+)
 def test_malformed_registries_are_rejected(tmp_path, fields, error, message):
     with pytest.raises(error, match=re.escape(message)):
         load_registry(_write(tmp_path, {"x": _entry(**fields)}))
@@ -82,15 +97,19 @@ def _literal(path: Path, owner: str | None, name: str):
     tree = ast.parse(path.read_text())
     nodes = tree.body
     if owner:
-        nodes = next(n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == owner)
+        nodes = next(
+            n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == owner
+        )
     for node in nodes:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
             return ast.literal_eval(node.value)
     raise LookupError(name)
 
 
-@pytest.mark.skipif(not os.environ.get("DATA_FETCH_SOURCES_DIR"),
-                    reason="set DATA_FETCH_SOURCES_DIR to the unzipped medmnist/monai/torchio wheels")
+@pytest.mark.skipif(
+    not os.environ.get("DATA_FETCH_SOURCES_DIR"),
+    reason="set DATA_FETCH_SOURCES_DIR to the unzipped medmnist/monai/torchio wheels",
+)
 def test_checksums_match_the_published_sources(registry):
     """Re-read every URL and md5 from the packages named in the registry.
 
@@ -151,8 +170,9 @@ def test_every_registry_url_answers(registry):
 
 
 # --------------------------------------------------------------------------- issue 20, problem 5
-@pytest.mark.parametrize("name", ["../../../escaped", "a/b", "a\\b", "..", ".", "", ".hidden",
-                                  "x\0y", "C:evil", "~user"])
+@pytest.mark.parametrize(
+    "name", ["../../../escaped", "a/b", "a\\b", "..", ".", "", ".hidden", "x\0y", "C:evil", "~user"]
+)
 def test_dataset_names_that_are_not_plain_folder_names_are_rejected(tmp_path, name):
     with pytest.raises(RegistryError, match="name"):
         load_registry(_write(tmp_path, {name: _entry()}))

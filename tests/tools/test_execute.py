@@ -1,4 +1,5 @@
 """tools/execute.py: stored notebooks keep their cpu outputs; gpu-profile runs go elsewhere."""
+
 from __future__ import annotations
 
 import nbformat
@@ -9,8 +10,11 @@ from tools.execute import execute_notebook, main
 
 def _notebook(path):
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(
-        "import os; print(os.environ['COURSE_PROFILE'], os.environ.get('COURSE_DEVICE'))")]
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import os; print(os.environ['COURSE_PROFILE'], os.environ.get('COURSE_DEVICE'))"
+        )
+    ]
     nbformat.write(notebook, path)
     return path
 
@@ -41,7 +45,9 @@ def test_cpu_profile_rewrites_in_place(tmp_path):
 
 def test_the_callers_environment_is_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "full")
-    execute_notebook(_notebook(tmp_path / "chapter.ipynb"), timeout=120,
-                     gpu_output_dir=tmp_path / "gpu")
+    execute_notebook(
+        _notebook(tmp_path / "chapter.ipynb"), timeout=120, gpu_output_dir=tmp_path / "gpu"
+    )
     import os
+
     assert os.environ["COURSE_PROFILE"] == "full"

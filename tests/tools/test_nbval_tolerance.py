@@ -2,6 +2,7 @@
 
 The end-to-end check through nbval and a real kernel is tests/test_nbval_meta.py.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,14 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from tools.nbval_tolerance import (TAG_PREFIX, Tolerance, ToleranceConfig, TolerantCell,
-                                   compare_text, tokenize)
+from tools.nbval_tolerance import (
+    TAG_PREFIX,
+    Tolerance,
+    ToleranceConfig,
+    TolerantCell,
+    compare_text,
+    tokenize,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "tests" / "nbval_tolerance.toml"
@@ -26,16 +33,29 @@ def kinds(text):
 
 # --- tokens ------------------------------------------------------------------------------
 
+
 def test_integers_shapes_and_thousands_separators_are_integers():
     assert kinds("shape (99, 117, 95): 31,203 weights") == [
-        ("text", "shape"), ("text", "("), ("integer", "99"), ("text", ","), ("integer", "117"),
-        ("text", ","), ("integer", "95"), ("text", ")"), ("text", ":"), ("integer", "31,203"),
-        ("text", "weights")]
+        ("text", "shape"),
+        ("text", "("),
+        ("integer", "99"),
+        ("text", ","),
+        ("integer", "117"),
+        ("text", ","),
+        ("integer", "95"),
+        ("text", ")"),
+        ("text", ":"),
+        ("integer", "31,203"),
+        ("text", "weights"),
+    ]
 
 
 def test_floats_exponents_signs_percent_nan_inf():
-    tokens = [t for t in tokenize("0.943 -1.2e-05 2.8e-17 1e-3 +0.012 94.3% nan -inf 1,234.5")
-              if t.kind == "float"]
+    tokens = [
+        t
+        for t in tokenize("0.943 -1.2e-05 2.8e-17 1e-3 +0.012 94.3% nan -inf 1,234.5")
+        if t.kind == "float"
+    ]
     values = [t.value for t in tokens]
     assert values[:6] == [0.943, -1.2e-05, 2.8e-17, 1e-3, 0.012, pytest.approx(0.943)]
     assert math.isnan(values[6]) and values[7] == -math.inf and values[8] == 1234.5
@@ -43,38 +63,58 @@ def test_floats_exponents_signs_percent_nan_inf():
 
 def test_words_with_digits_dotted_labels_and_hyphens_stay_text():
     assert kinds("T1 conv3d 2.13.0 x-1 inference") == [
-        ("text", "T1"), ("text", "conv3d"), ("text", "2.13.0"), ("text", "x"), ("text", "-"),
-        ("integer", "1"), ("text", "inference")]
+        ("text", "T1"),
+        ("text", "conv3d"),
+        ("text", "2.13.0"),
+        ("text", "x"),
+        ("text", "-"),
+        ("integer", "1"),
+        ("text", "inference"),
+    ]
     # a number glued to a unit: the number, then the unit as a word
-    assert kinds("3.45mm 3D") == [("float", "3.45"), ("text", "mm"), ("integer", "3"), ("text", "D")]
+    assert kinds("3.45mm 3D") == [
+        ("float", "3.45"),
+        ("text", "mm"),
+        ("integer", "3"),
+        ("text", "D"),
+    ]
 
 
 def test_numpy_trailing_dot_is_a_float_inside_brackets_only():
     assert kinds("[  0. -18.  22.]")[1:4] == [("float", "0."), ("float", "-18."), ("float", "22.")]
-    assert kinds("between 0 and 1.") == [("text", "between"), ("integer", "0"), ("text", "and"),
-                                         ("integer", "1"), ("text", ".")]
+    assert kinds("between 0 and 1.") == [
+        ("text", "between"),
+        ("integer", "0"),
+        ("text", "and"),
+        ("integer", "1"),
+        ("text", "."),
+    ]
 
 
 def test_tokens_know_their_line_and_offset():
     text = "a 1\nb 2.5"
     float_token = [t for t in tokenize(text) if t.kind == "float"][0]
-    assert float_token.line == 2 and text[float_token.start:].startswith("2.5")
+    assert float_token.line == 2 and text[float_token.start :].startswith("2.5")
 
 
 # --- the tolerance rule ------------------------------------------------------------------
 
-@pytest.mark.parametrize("stored, fresh, accepted", [
-    (0.943, 0.942, True),        # last digit: within abs 0.01
-    (3.46, 3.52, True),          # 1.7 % relative
-    (3.36, 3.45, False),         # 2.6 % relative, 0.09 absolute
-    (0.0, 2.8e-17, True),        # a zero that comes back as rounding noise
-    (1200.0, 1230.0, False),     # 2.5 %
-    (-0.0, 0.0, True),
-    (math.nan, math.nan, True),
-    (math.nan, 0.5, False),
-    (math.inf, math.inf, True),
-    (math.inf, -math.inf, False),
-])
+
+@pytest.mark.parametrize(
+    "stored, fresh, accepted",
+    [
+        (0.943, 0.942, True),  # last digit: within abs 0.01
+        (3.46, 3.52, True),  # 1.7 % relative
+        (3.36, 3.45, False),  # 2.6 % relative, 0.09 absolute
+        (0.0, 2.8e-17, True),  # a zero that comes back as rounding noise
+        (1200.0, 1230.0, False),  # 2.5 %
+        (-0.0, 0.0, True),
+        (math.nan, math.nan, True),
+        (math.nan, 0.5, False),
+        (math.inf, math.inf, True),
+        (math.inf, -math.inf, False),
+    ],
+)
 def test_tolerance_rule(stored, fresh, accepted):
     assert DEFAULT.accepts(stored, fresh) is accepted
 
@@ -85,6 +125,7 @@ def test_allowed_is_the_larger_of_absolute_and_relative():
 
 
 # --- comparing outputs -------------------------------------------------------------------
+
 
 def test_changed_word_fails_and_names_both_tokens():
     problems = compare_text("GM: 0.579 of brain voxels", "GM: 0.579 of brian voxels", DEFAULT)
@@ -137,6 +178,7 @@ def test_zero_tolerance_class_is_strict_for_floats():
 
 # --- the config file ---------------------------------------------------------------------
 
+
 def test_project_config_loads_and_every_class_says_why():
     config = ToleranceConfig.load(CONFIG)
     assert "default" in config.classes
@@ -153,9 +195,13 @@ def test_project_notebooks_and_tags_name_existing_things():
 
 
 def _config(**extra):
-    data = {"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": "digits"},
-                        "trained": {"rel": 0.05, "abs": 0.02, "why": "SGD order"}},
-            "notebooks": {"05.ipynb": "trained"}}
+    data = {
+        "classes": {
+            "default": {"rel": 0.02, "abs": 0.01, "why": "digits"},
+            "trained": {"rel": 0.05, "abs": 0.02, "why": "SGD order"},
+        },
+        "notebooks": {"05.ipynb": "trained"},
+    }
     data.update(extra)
     return ToleranceConfig.from_dict(data, source="test.toml")
 
@@ -167,17 +213,27 @@ def test_cell_tag_wins_over_notebook_which_wins_over_default():
     assert config.for_cell("00.ipynb", ["solution", TAG_PREFIX + "trained"]).name == "trained"
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"classes": {"loose": {"rel": 1, "abs": 1, "why": "x"}}}, "define [classes.default]"),
-    ({"classes": {"default": {"rel": 0.02, "abs": 0.01}}}, "needs rel, abs and why"),
-    ({"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": "x", "integers": "loose"}}},
-     'integers must be "exact" or "tolerant"'),
-    ({"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": " "}}}, "non-empty `why`"),
-    ({"classes": {"default": {"rel": -1, "abs": 0.01, "why": "x"}}}, "numbers >= 0"),
-    ({"classes": {"default": {"rel": 0, "abs": 0, "why": "x"}}, "notebooks": {"a.ipynb": "b"}},
-     "names class 'b'"),
-    ({"default": {}}, "unknown tables"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"classes": {"loose": {"rel": 1, "abs": 1, "why": "x"}}}, "define [classes.default]"),
+        ({"classes": {"default": {"rel": 0.02, "abs": 0.01}}}, "needs rel, abs and why"),
+        (
+            {"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": "x", "integers": "loose"}}},
+            'integers must be "exact" or "tolerant"',
+        ),
+        ({"classes": {"default": {"rel": 0.02, "abs": 0.01, "why": " "}}}, "non-empty `why`"),
+        ({"classes": {"default": {"rel": -1, "abs": 0.01, "why": "x"}}}, "numbers >= 0"),
+        (
+            {
+                "classes": {"default": {"rel": 0, "abs": 0, "why": "x"}},
+                "notebooks": {"a.ipynb": "b"},
+            },
+            "names class 'b'",
+        ),
+        ({"default": {}}, "unknown tables"),
+    ],
+)
 def test_bad_config_is_refused_with_a_message_naming_the_fix(data, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         ToleranceConfig.from_dict(data, source="test.toml")
@@ -193,15 +249,28 @@ def test_unknown_or_repeated_tags_are_refused():
 
 # --- nbval's output layout, without a kernel ---------------------------------------------
 
+
 def _cell(tolerance=DEFAULT, patterns=()):
     """A stand-in for a collected TolerantCell: only what compare_outputs reads."""
-    parent = SimpleNamespace(skip_compare=("metadata", "traceback", "output_type", "name",
-                                           "execution_count", "image/png"),
-                             sanitize_patterns=dict(patterns))
-    cell = SimpleNamespace(parent=parent, tolerance=tolerance,
-                           config=SimpleNamespace(getoption=lambda name: "test.toml"),
-                           format_output_compare=lambda key, a, b: cell.comparison_traceback.append(
-                               f"exact mismatch {key}"))
+    parent = SimpleNamespace(
+        skip_compare=(
+            "metadata",
+            "traceback",
+            "output_type",
+            "name",
+            "execution_count",
+            "image/png",
+        ),
+        sanitize_patterns=dict(patterns),
+    )
+    cell = SimpleNamespace(
+        parent=parent,
+        tolerance=tolerance,
+        config=SimpleNamespace(getoption=lambda name: "test.toml"),
+        format_output_compare=lambda key, a, b: cell.comparison_traceback.append(
+            f"exact mismatch {key}"
+        ),
+    )
     for name in ("compare_outputs", "_flatten", "_report", "sanitize"):
         setattr(cell, name, getattr(TolerantCell, name).__get__(cell))
     return cell
@@ -233,12 +302,14 @@ def test_failure_message_names_the_class_the_file_and_why():
 def test_other_fields_are_compared_exactly_and_missing_outputs_fail():
     cell = _cell()
     widget = "application/vnd.jupyter.widget-state+json"
-    assert not cell.compare_outputs([display({widget: {"value": 0.5001}})],
-                                    [display({widget: {"value": 0.5}})])
+    assert not cell.compare_outputs(
+        [display({widget: {"value": 0.5001}})], [display({widget: {"value": 0.5}})]
+    )
     assert not cell.compare_outputs([], [stream("x\n")])
-    assert not cell.compare_outputs([stream("a\n"), display({"text/plain": "1"})],
-                                    [stream("a\n"), display({"text/plain": "1"}),
-                                     display({"text/plain": "2"})])
+    assert not cell.compare_outputs(
+        [stream("a\n"), display({"text/plain": "1"})],
+        [stream("a\n"), display({"text/plain": "1"}), display({"text/plain": "2"})],
+    )
 
 
 def test_sanitize_file_rules_apply_before_the_comparison():

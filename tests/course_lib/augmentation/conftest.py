@@ -1,4 +1,5 @@
 """Small synthetic samples shared by the augmentation tests."""
+
 from __future__ import annotations
 
 import numpy as np

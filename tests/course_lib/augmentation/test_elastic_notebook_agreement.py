@@ -3,6 +3,7 @@
 The test reads the notebook cell that defines ``elastic_by_hand`` and executes it, so the two
 cannot drift apart.
 """
+
 from pathlib import Path
 
 import nbformat
@@ -20,8 +21,11 @@ NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "05_data_augmenta
 
 @pytest.fixture(scope="module")
 def elastic_by_hand():
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if c.cell_type == "code" and "def elastic_by_hand" in c.source]
+    cells = [
+        c
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code" and "def elastic_by_hand" in c.source
+    ]
     assert len(cells) == 1, "expected exactly one notebook cell defining elastic_by_hand"
     namespace = {"np": np, "ndimage": ndimage}
     exec(compile(cells[0].source, f"{NOTEBOOK.name}:elastic_by_hand", "exec"), namespace)
@@ -31,7 +35,10 @@ def elastic_by_hand():
 @pytest.mark.parametrize("grid, sd, seed", [(6, 4.0, 3), (4, 1.5, 0), (8, 3.0, 1)])
 def test_hand_written_and_library_elastic_agree(elastic_by_hand, grid, sd, seed):
     sample = phantom((40, 52), seed=seed)
-    sample = {"image": torch.cat([sample["image"], 2 * sample["image"]]).double(), "label": sample["label"]}
+    sample = {
+        "image": torch.cat([sample["image"], 2 * sample["image"]]).double(),
+        "label": sample["label"],
+    }
     nodes = np.random.default_rng(seed).normal(0.0, sd, size=(2, grid, grid))
     image, label, u = elastic_by_hand(sample["image"].numpy(), sample["label"].numpy(), nodes)
     library = A.ElasticDeformation(nodes)(sample)

@@ -5,6 +5,7 @@ different outputs for different seeds and ``last_transform`` replays them exactl
 shape and dtype are kept; the label keeps its dtype and only contains values it had; the
 input sample is not modified.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,10 +17,16 @@ import course_lib.augmentation as A
 # name -> (factory(ndim), is_random)
 CASES = {
     "Flip": (lambda d: A.Flip(axes=(0, d - 1)), False),
-    "Affine": (lambda d: A.Affine(rotation_deg=12.0 if d == 2 else (5.0, -8.0, 12.0), scale=1.1,
-                                  translation_vox=1.5), False),
-    "ElasticDeformation": (lambda d: A.ElasticDeformation(
-        np.random.default_rng(1).normal(0, 1.5, (d,) + (5,) * d)), False),
+    "Affine": (
+        lambda d: A.Affine(
+            rotation_deg=12.0 if d == 2 else (5.0, -8.0, 12.0), scale=1.1, translation_vox=1.5
+        ),
+        False,
+    ),
+    "ElasticDeformation": (
+        lambda d: A.ElasticDeformation(np.random.default_rng(1).normal(0, 1.5, (d,) + (5,) * d)),
+        False,
+    ),
     "BiasField": (lambda d: A.BiasField(0.2, seed=3), False),
     "Gamma": (lambda d: A.Gamma(0.7), False),
     "Noise": (lambda d: A.Noise(0.1, seed=3), False),
@@ -29,8 +36,19 @@ CASES = {
     "RandomBiasField": (lambda d: A.RandomBiasField(0.3), True),
     "RandomGamma": (lambda d: A.RandomGamma(0.3), True),
     "RandomNoise": (lambda d: A.RandomNoise(0.1), True),
-    "Compose": (lambda d: A.Compose([A.RandomFlip(), A.RandomAffine(10), A.RandomElasticDeformation(5, 1.0),
-                                     A.RandomBiasField(0.2), A.RandomGamma(0.3), A.RandomNoise(0.05)]), True),
+    "Compose": (
+        lambda d: A.Compose(
+            [
+                A.RandomFlip(),
+                A.RandomAffine(10),
+                A.RandomElasticDeformation(5, 1.0),
+                A.RandomBiasField(0.2),
+                A.RandomGamma(0.3),
+                A.RandomNoise(0.05),
+            ]
+        ),
+        True,
+    ),
 }
 
 
@@ -46,17 +64,21 @@ def test_every_transform(name, sample):
     transform = factory(ndim)
     out = transform(sample, rng=123)
 
-    assert _same(out, factory(ndim)(sample, rng=123))          # same seed, same output
-    assert out["image"].shape == sample["image"].shape and out["image"].dtype == sample["image"].dtype
-    assert out["label"].shape == sample["label"].shape and out["label"].dtype == sample["label"].dtype
+    assert _same(out, factory(ndim)(sample, rng=123))  # same seed, same output
+    assert (
+        out["image"].shape == sample["image"].shape and out["image"].dtype == sample["image"].dtype
+    )
+    assert (
+        out["label"].shape == sample["label"].shape and out["label"].dtype == sample["label"].dtype
+    )
     assert set(out["label"].unique().tolist()) <= set(sample["label"].unique().tolist())
     assert torch.isfinite(out["image"]).all()
-    assert _same(sample, original)                              # the input is untouched
+    assert _same(sample, original)  # the input is untouched
     if is_random:
         assert isinstance(transform.last_transform, A.Transform)
-        assert _same(transform.last_transform(sample), out)    # replay
+        assert _same(transform.last_transform(sample), out)  # replay
         replay = type(transform.last_transform)(**transform.last_transform.params())
-        assert _same(replay(sample), out)                      # rebuilt from its parameters
+        assert _same(replay(sample), out)  # rebuilt from its parameters
         outs = [factory(ndim)(sample, rng=seed) for seed in range(6)]
         assert any(not _same(outs[0], o) for o in outs[1:])
     else:

@@ -1,4 +1,5 @@
 """Gamma, BiasField and Noise: identities, known values, and the simulator's physics."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,7 @@ def test_bias_field_is_the_simulators_field(shape):
     expected = bias_field(shape, 0.25, np.random.default_rng(7))
     ratio = (out / image).numpy()
     np.testing.assert_allclose(ratio[0], expected, rtol=1e-12)
-    np.testing.assert_allclose(ratio[1], expected, rtol=1e-12)      # one field for every channel
+    np.testing.assert_allclose(ratio[1], expected, rtol=1e-12)  # one field for every channel
     log = np.log(ratio[0])
     assert ratio.min() > 0 and log.std() == pytest.approx(0.25, rel=0.2)
 
@@ -42,7 +43,9 @@ def test_bias_field_is_the_simulators_field(shape):
 def test_noise_is_the_simulators_rician_noise():
     image = torch.full((1, 64, 64), 2.0, dtype=torch.float64)
     out = A.Noise(0.2, seed=3)({"image": image})["image"]
-    np.testing.assert_array_equal(out.numpy(), rician_noise(image.numpy(), 0.2, np.random.default_rng(3)))
+    np.testing.assert_array_equal(
+        out.numpy(), rician_noise(image.numpy(), 0.2, np.random.default_rng(3))
+    )
     assert not torch.equal(out, A.Noise(0.2, seed=4)({"image": image})["image"])
     assert torch.equal(A.Noise(0.0, seed=5)({"image": image})["image"], image)
 

@@ -1,4 +1,5 @@
 """Flip, Affine and ElasticDeformation: identities, conventions, and scipy references."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,15 +45,20 @@ def test_affine_matches_scipy(sample):
     """Pull-back resampling equals scipy.ndimage.affine_transform (order 1, edge mode)."""
     ndim = sample["image"].ndim - 1
     rot = 17.0 if ndim == 2 else (10.0, -7.0, 17.0)
-    t = A.Affine(rotation_deg=rot, scale=(1.1, 0.9, 1.0)[:ndim], translation_vox=(1.5, -2.0, 0.5)[:ndim],
-                 padding_mode="border")
+    t = A.Affine(
+        rotation_deg=rot,
+        scale=(1.1, 0.9, 1.0)[:ndim],
+        translation_vox=(1.5, -2.0, 0.5)[:ndim],
+        padding_mode="border",
+    )
     img = sample["image"].double()
     out = t({"image": img})["image"][0].numpy()
     m, tr = t.matrix(ndim)
     c = (np.asarray(img.shape[1:]) - 1) / 2
     inv = np.linalg.inv(m)
-    ref = ndimage.affine_transform(img[0].numpy(), inv, offset=c - inv @ (c + tr), order=1,
-                                   mode="nearest")
+    ref = ndimage.affine_transform(
+        img[0].numpy(), inv, offset=c - inv @ (c + tr), order=1, mode="nearest"
+    )
     np.testing.assert_allclose(out, ref, atol=1e-10)
 
 
@@ -91,8 +97,9 @@ def test_affine_label_uses_nearest_neighbour(sample2d):
     m, tr = A.Affine(rotation_deg=33.0, scale=1.2).matrix(2)
     c = (np.asarray(sample2d["label"].shape) - 1) / 2
     inv = np.linalg.inv(m)
-    ref = ndimage.affine_transform(sample2d["label"].numpy(), inv, offset=c - inv @ (c + tr),
-                                   order=0, mode="constant", cval=0)
+    ref = ndimage.affine_transform(
+        sample2d["label"].numpy(), inv, offset=c - inv @ (c + tr), order=0, mode="constant", cval=0
+    )
     agree = (out["label"].numpy() == ref).mean()
     assert agree > 0.98  # rounding ties (x.5 positions) may differ between libraries
     assert out["label"].dtype == torch.int64
@@ -136,10 +143,18 @@ def test_dense_displacement_is_the_cubic_b_spline_of_the_nodes():
     assert field.shape == (2, 21, 31)
     basis = []
     for g, n in zip(ctrl.shape[1:], shape):
-        positions = np.linspace(1.0, g - 2.0, n)       # the image spans nodes 1 .. g-2
-        basis.append(np.nan_to_num(np.stack(
-            [BSpline.basis_element(np.arange(i - 2, i + 3), extrapolate=False)(positions) for i in range(g)],
-            axis=1)))
+        positions = np.linspace(1.0, g - 2.0, n)  # the image spans nodes 1 .. g-2
+        basis.append(
+            np.nan_to_num(
+                np.stack(
+                    [
+                        BSpline.basis_element(np.arange(i - 2, i + 3), extrapolate=False)(positions)
+                        for i in range(g)
+                    ],
+                    axis=1,
+                )
+            )
+        )
     reference = np.einsum("cij,xi,yj->cxy", ctrl, basis[0], basis[1])
     np.testing.assert_allclose(field, reference, atol=1e-6)
 
@@ -150,7 +165,9 @@ def test_dense_displacement_uses_the_simulators_b_spline(monkeypatch):
 
     calls = []
     original = elastic.bspline_weights
-    monkeypatch.setattr(elastic, "bspline_weights", lambda *a, **k: calls.append(a) or original(*a, **k))
+    monkeypatch.setattr(
+        elastic, "bspline_weights", lambda *a, **k: calls.append(a) or original(*a, **k)
+    )
     A.dense_displacement(np.zeros((3, 4, 5, 6)), (7, 8, 9))
     assert len(calls) == 3
 

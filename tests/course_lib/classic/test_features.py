@@ -1,4 +1,5 @@
 """Tests of course_lib.classic.features against naive loops and scikit-image/SciPy references."""
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -33,8 +34,11 @@ def test_neighbourhood_matches_naive_loop(volume):
     padded = np.pad(volume, ((0, 0), (1, 1), (1, 1), (1, 1)), mode="edge")
     offsets = neighbourhood_offsets(1)
     for row, (i, j, k) in enumerate(np.argwhere(mask)):
-        expected = [padded[c, i + 1 + dx, j + 1 + dy, k + 1 + dz]
-                    for c in range(2) for dx, dy, dz in offsets]
+        expected = [
+            padded[c, i + 1 + dx, j + 1 + dy, k + 1 + dz]
+            for c in range(2)
+            for dx, dy, dz in offsets
+        ]
         np.testing.assert_array_equal(got[row], expected)
     # centre columns are the voxel itself
     np.testing.assert_array_equal(got[:, [13, 27 + 13]], volume[:, mask].T)
@@ -47,12 +51,15 @@ def test_neighbourhood_voxels_argument_and_radius0(volume):
     assert neighbourhood_features(volume, voxels=voxels, radius=2).shape == (2, 2 * 125)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(radius=-1), "radius"),
-    (dict(voxels=np.array([[9, 0, 0]])), "inside"),
-    (dict(voxels=np.zeros((2, 2), int)), r"\(N, 3\)"),
-    (dict(), "mask"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(radius=-1), "radius"),
+        (dict(voxels=np.array([[9, 0, 0]])), "inside"),
+        (dict(voxels=np.zeros((2, 2), int)), r"\(N, 3\)"),
+        (dict(), "mask"),
+    ],
+)
 def test_neighbourhood_errors(volume, kwargs, match):
     with pytest.raises(ValueError, match=match):
         neighbourhood_features(volume, **kwargs)
@@ -66,11 +73,15 @@ def test_lesion_features_in_plane_is_slicewise(volume):
     for k in range(volume.shape[3]):  # reference: 2-D filters on each axial slice
         image = volume[1, :, :, k]
         np.testing.assert_allclose(feats[5, :, :, k], image)
-        np.testing.assert_allclose(feats[7, :, :, k], ndimage.gaussian_filter(image, 2.0), atol=1e-5)
-        np.testing.assert_allclose(feats[8, :, :, k],
-                                   ndimage.gaussian_gradient_magnitude(image, 1.0), atol=1e-5)
-        np.testing.assert_allclose(feats[9, :, :, k], image - ndimage.gaussian_filter(image, 4.0),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            feats[7, :, :, k], ndimage.gaussian_filter(image, 2.0), atol=1e-5
+        )
+        np.testing.assert_allclose(
+            feats[8, :, :, k], ndimage.gaussian_gradient_magnitude(image, 1.0), atol=1e-5
+        )
+        np.testing.assert_allclose(
+            feats[9, :, :, k], image - ndimage.gaussian_filter(image, 4.0), atol=1e-5
+        )
 
 
 def test_local_contrast_detects_a_bright_spot():
@@ -125,5 +136,6 @@ def test_remove_small_components_edge_cases():
 def test_lesion_features_3d_matches_scipy(volume):
     feats = lesion_features(volume[0], sigmas=(1.0, 1.5), context_sigma=2.0, in_plane=False)
     np.testing.assert_allclose(feats[2], ndimage.gaussian_filter(volume[0], 1.5), atol=1e-5)
-    np.testing.assert_allclose(feats[3], ndimage.gaussian_gradient_magnitude(volume[0], 1.0),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        feats[3], ndimage.gaussian_gradient_magnitude(volume[0], 1.0), atol=1e-5
+    )

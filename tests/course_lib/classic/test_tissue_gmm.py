@@ -1,4 +1,5 @@
 """Tests of the EM Gaussian-mixture tissue classifier (course_lib.classic.tissue_gmm)."""
+
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
@@ -38,8 +39,14 @@ def test_em_matches_sklearn_from_the_same_start():
     ours = TissueGMM(3, max_iter=200, tol=1e-10).fit(x)
     means, covs, weights = TissueGMM(3).initial_parameters(x)
     ref = mixture.GaussianMixture(
-        3, covariance_type="full", tol=1e-10, max_iter=200, reg_covar=1e-6,
-        means_init=means, weights_init=weights, precisions_init=np.linalg.inv(covs),
+        3,
+        covariance_type="full",
+        tol=1e-10,
+        max_iter=200,
+        reg_covar=1e-6,
+        means_init=means,
+        weights_init=weights,
+        precisions_init=np.linalg.inv(covs),
     ).fit(x)
     order = np.argsort(ref.means_[:, 0])
     np.testing.assert_allclose(ours.means_, ref.means_[order], atol=1e-5)
@@ -98,9 +105,14 @@ def test_segment_tissues_works_in_2d():
     assert np.mean(labels == truth[:, :, 12]) > 0.97
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n_classes=0), "n_classes"), (dict(max_iter=0), "max_iter"), (dict(tol=-1.0), "tol"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_classes=0), "n_classes"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(tol=-1.0), "tol"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TissueGMM(**kwargs)
@@ -115,4 +127,3 @@ def test_bad_inputs_are_explained():
         segment_tissues(np.zeros((4, 5, 6)), np.ones((4, 5, 7), bool))
     with pytest.raises(ValueError, match="beta"):
         segment_tissues(np.zeros((4, 5, 6)), np.ones((4, 5, 6), bool), beta=-1.0)
-

@@ -12,7 +12,8 @@ def test_gate_passes_prints_margin(capsys):
     margin = check_gate("Dice", 0.91, 0.85, spread=0.02)
     assert margin == pytest.approx(0.06)
     assert capsys.readouterr().out.strip() == (
-        "gate passed: Dice: 0.910 > 0.850, margin +0.060 > spread 0.020")
+        "gate passed: Dice: 0.910 > 0.850, margin +0.060 > spread 0.020"
+    )
 
 
 def test_gate_fails_below_threshold_and_within_spread():

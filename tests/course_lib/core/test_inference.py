@@ -12,8 +12,11 @@ class SliceNet(torch.nn.Module):
         super().__init__()
         self.conv = torch.nn.Conv2d(channels, classes, 1, bias=False)
         with torch.no_grad():
-            self.conv.weight.copy_(torch.arange(classes, dtype=torch.float32)[:, None, None, None]
-                                   .expand(classes, channels, 1, 1))
+            self.conv.weight.copy_(
+                torch.arange(classes, dtype=torch.float32)[:, None, None, None].expand(
+                    classes, channels, 1, 1
+                )
+            )
 
     def forward(self, x):
         return self.conv(x)
@@ -53,7 +56,7 @@ def test_predict_batches_restores_order_and_eval_mode():
     model = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Identity())
     x = np.arange(10, dtype=np.float32).reshape(10, 1)
     out = predict_batches(model, x, batch_size=3)
-    np.testing.assert_array_equal(out, x)          # eval(): dropout off
+    np.testing.assert_array_equal(out, x)  # eval(): dropout off
     assert not model.training
 
 

@@ -3,6 +3,7 @@
 The test reads the notebook cell that defines ``segment_slices`` and executes it, so the two
 cannot drift apart.
 """
+
 from pathlib import Path
 
 import nbformat
@@ -18,8 +19,11 @@ NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_unet_segmenta
 
 @pytest.fixture(scope="module")
 def segment_slices():
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if c.cell_type == "code" and "def segment_slices" in c.source]
+    cells = [
+        c
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code" and "def segment_slices" in c.source
+    ]
     assert len(cells) == 1, "expected exactly one notebook cell defining segment_slices"
     namespace = {"torch": torch, "device": torch.device("cpu")}
     exec(compile(cells[0].source, f"{NOTEBOOK.name}:segment_slices", "exec"), namespace)
@@ -34,7 +38,7 @@ def test_scratch_and_library_inference_agree(segment_slices, spatial_dims, batch
     ours = segment_slices(model, image, batch=batch).numpy()
     library = predict_volume(model, image, spatial_dims=spatial_dims, batch_size=batch)
     assert ours.shape == library.shape == (12, 10, 7)
-    assert len(np.unique(ours)) > 1                   # not a constant map: the comparison has content
+    assert len(np.unique(ours)) > 1  # not a constant map: the comparison has content
     np.testing.assert_array_equal(ours, library)
 
 

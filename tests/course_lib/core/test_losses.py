@@ -1,4 +1,5 @@
 """Tests of course_lib.core.losses: the library loss equals chapter 04's from-scratch one."""
+
 from pathlib import Path
 
 import nbformat
@@ -11,8 +12,11 @@ NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_unet_segmenta
 
 
 def notebook_loss():
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if c.cell_type == "code" and "def dice_ce_loss" in c.source]
+    cells = [
+        c
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code" and "def dice_ce_loss" in c.source
+    ]
     assert len(cells) == 1
     source = cells[0].source
     start = source.index("def dice_ce_loss")

@@ -1,4 +1,5 @@
 """Tests of course_lib.core.patches: the brain crop box and the random-crop batches."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,8 +16,10 @@ def subject_with_brain(shape, lo, hi):
 
 
 def test_box_covers_every_brain_with_sides_multiple_of_8():
-    subjects = [subject_with_brain((60, 70, 50), (10, 20, 5), (30, 41, 40)),
-                subject_with_brain((60, 70, 50), (15, 12, 8), (45, 35, 30))]
+    subjects = [
+        subject_with_brain((60, 70, 50), (10, 20, 5), (30, 41, 40)),
+        subject_with_brain((60, 70, 50), (15, 12, 8), (45, 35, 30)),
+    ]
     box = brain_crop_box(subjects)
     for s in subjects:
         assert s.brain_mask[box].sum() == s.brain_mask.sum()
@@ -35,23 +38,34 @@ def test_box_is_clipped_to_a_small_grid():
     assert [sl.stop - sl.start for sl in box] == [8, 16, 8]
 
 
-@pytest.mark.parametrize("subjects, match", [
-    ([], "at least one subject"),
-    ([subject_with_brain((8, 8, 8), (0, 0, 0), (1, 1, 1)), subject_with_brain((8, 8, 9), (0, 0, 0), (1, 1, 1))],
-     "different grids"),
-    ([SimpleNamespace(brain_mask=np.zeros((8, 8, 8), bool))], "empty"),
-])
+@pytest.mark.parametrize(
+    "subjects, match",
+    [
+        ([], "at least one subject"),
+        (
+            [
+                subject_with_brain((8, 8, 8), (0, 0, 0), (1, 1, 1)),
+                subject_with_brain((8, 8, 9), (0, 0, 0), (1, 1, 1)),
+            ],
+            "different grids",
+        ),
+        ([SimpleNamespace(brain_mask=np.zeros((8, 8, 8), bool))], "empty"),
+    ],
+)
 def test_box_rejects_bad_input(subjects, match):
     with pytest.raises(ValueError, match=match):
         brain_crop_box(subjects)
 
 
-@pytest.mark.parametrize("lo, hi, n, multiple, expected", [
-    (17, 30, 64, 8, slice(16, 32)),   # 13 -> 16, grown by 1 below and 2 above
-    (0, 5, 64, 8, slice(0, 8)),       # clamped at the start of the grid
-    (60, 64, 64, 8, slice(56, 64)),   # clamped at the end
-    (0, 20, 20, 8, slice(2, 18)),     # grid too small for 24: the longest multiple that fits
-])
+@pytest.mark.parametrize(
+    "lo, hi, n, multiple, expected",
+    [
+        (17, 30, 64, 8, slice(16, 32)),  # 13 -> 16, grown by 1 below and 2 above
+        (0, 5, 64, 8, slice(0, 8)),  # clamped at the start of the grid
+        (60, 64, 64, 8, slice(56, 64)),  # clamped at the end
+        (0, 20, 20, 8, slice(2, 18)),  # grid too small for 24: the longest multiple that fits
+    ],
+)
 def test_grow_to_multiple(lo, hi, n, multiple, expected):
     assert grow_to_multiple(lo, hi, n, multiple) == expected
 
@@ -61,14 +75,19 @@ def numbered_images(shape):
     return torch.arange(int(np.prod(shape)), dtype=torch.float32).reshape(shape)
 
 
-@pytest.mark.parametrize("images_shape, targets_shape", [
-    ((5, 2, 20, 24), (5, 20, 24)),           # 2-D, one label map
-    ((4, 1, 10, 12, 14), (4, 2, 10, 12, 14)),  # 3-D, two stacked label maps (two heads)
-])
+@pytest.mark.parametrize(
+    "images_shape, targets_shape",
+    [
+        ((5, 2, 20, 24), (5, 20, 24)),  # 2-D, one label map
+        ((4, 1, 10, 12, 14), (4, 2, 10, 12, 14)),  # 3-D, two stacked label maps (two heads)
+    ],
+)
 def test_crops_come_from_the_same_place_in_image_and_target(images_shape, targets_shape):
     images = numbered_images(images_shape)
     targets = numbered_images(targets_shape).long()
-    crops = RandomCrops(images, targets, patch=8, batch_size=3, steps=4, generator=torch.Generator().manual_seed(0))
+    crops = RandomCrops(
+        images, targets, patch=8, batch_size=3, steps=4, generator=torch.Generator().manual_seed(0)
+    )
     batches = list(crops)
     assert len(batches) == len(crops) == 4
     spatial = len(images_shape) - 2
@@ -95,12 +114,15 @@ def test_same_seed_same_batches_and_short_axes_taken_whole():
     assert a[0][0].shape == (2, 1, 6, 16)
 
 
-@pytest.mark.parametrize("images, targets, kwargs, match", [
-    (torch.zeros(2, 8, 8), torch.zeros(2, 8, 8), {}, "shape"),
-    (torch.zeros(2, 1, 8, 8), torch.zeros(3, 8, 8), {}, "do not match"),
-    (torch.zeros(2, 1, 8, 8), torch.zeros(2, 8, 9), {}, "do not match"),
-    (torch.zeros(2, 1, 8, 8), torch.zeros(2, 8, 8), {"patch": 0}, "patch"),
-])
+@pytest.mark.parametrize(
+    "images, targets, kwargs, match",
+    [
+        (torch.zeros(2, 8, 8), torch.zeros(2, 8, 8), {}, "shape"),
+        (torch.zeros(2, 1, 8, 8), torch.zeros(3, 8, 8), {}, "do not match"),
+        (torch.zeros(2, 1, 8, 8), torch.zeros(2, 8, 9), {}, "do not match"),
+        (torch.zeros(2, 1, 8, 8), torch.zeros(2, 8, 8), {"patch": 0}, "patch"),
+    ],
+)
 def test_crops_reject_bad_input(images, targets, kwargs, match):
     arguments = dict(patch=4, batch_size=2, steps=1, generator=torch.Generator()) | kwargs
     with pytest.raises(ValueError, match=match):

@@ -42,7 +42,9 @@ def test_smoke_run_takes_smoke_knobs_over_the_profile(monkeypatch):
     monkeypatch.setenv("COURSE_SMOKE", "1")
     profile = get_profile("gpu")
     assert profile.smoke and profile.is_3d and profile.resolution == 2
-    knobs = profile.select(cpu={"epochs": 3, "n": 4}, gpu={"epochs": 30, "n": 40}, smoke={"epochs": 1})
+    knobs = profile.select(
+        cpu={"epochs": 3, "n": 4}, gpu={"epochs": 30, "n": 40}, smoke={"epochs": 1}
+    )
     assert (knobs.epochs, knobs.n) == (1, 40)
     with pytest.raises(ValueError, match="no smoke knobs"):
         profile.select(cpu={"epochs": 3}, gpu={"epochs": 30})

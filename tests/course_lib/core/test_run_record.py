@@ -32,9 +32,17 @@ def test_summarize_lists_chapters_and_flags_over_budget(tmp_path):
     from course_lib.core.run_record import summarize
 
     for chapter, seconds in (("01_fast", 20.0), ("02_slow", 200.0)):
-        (tmp_path / f"{chapter}.json").write_text(json.dumps({
-            "chapter": chapter, "profile": "cpu", "wall_time_s": seconds,
-            "peak_rss_bytes": 1.5e9, "time_budget_s": 150.0}))
+        (tmp_path / f"{chapter}.json").write_text(
+            json.dumps(
+                {
+                    "chapter": chapter,
+                    "profile": "cpu",
+                    "wall_time_s": seconds,
+                    "peak_rss_bytes": 1.5e9,
+                    "time_budget_s": 150.0,
+                }
+            )
+        )
     table = summarize(tmp_path)
     assert "01_fast" in table and "OVER BUDGET" in table.splitlines()[2]
     assert "ok" in table.splitlines()[1]

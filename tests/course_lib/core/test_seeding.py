@@ -11,8 +11,9 @@ def _tiny_training_run(seed: int) -> list[float]:
     y = (x[:, 0] > 0).long()
     model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16,
-                                         shuffle=True, generator=generator)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(x, y), batch_size=16, shuffle=True, generator=generator
+    )
     losses = []
     for _ in range(3):
         for xb, yb in loader:

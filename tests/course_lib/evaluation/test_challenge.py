@@ -1,4 +1,5 @@
 """Tests for course_lib.evaluation.challenge: leaderboards, bootstrap rank stability, threshold team."""
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -44,8 +45,9 @@ def test_leaderboard_orders_methods_and_formats():
     assert board.methods == ("t2", "t3", "t1")
     assert board.winner == "t2"
     np.testing.assert_allclose(board.mean, [0.7, 0.5, 0.3])
-    np.testing.assert_allclose(board.std, [np.std([0.6, 0.8], ddof=1), 0.0,
-                                           np.std([0.2, 0.4], ddof=1)])
+    np.testing.assert_allclose(
+        board.std, [np.std([0.6, 0.8], ddof=1), 0.0, np.std([0.2, 0.4], ddof=1)]
+    )
     np.testing.assert_allclose(board.mean_case_rank, [1.0, 2.0, 3.0])
     text = board.format()
     assert text.splitlines()[2].split()[:3] == ["1", "t2", "0.700"]
@@ -109,8 +111,8 @@ def test_threshold_lesions_finds_bright_blobs_and_filters_small_ones():
     rng = np.random.default_rng(0)
     image = rng.normal(100.0, 5.0, size=(30, 30, 30))
     brain = np.ones_like(image, dtype=bool)
-    image[5:9, 5:9, 5:9] = 200.0          # a 64-voxel lesion
-    image[20, 20, 20] = 200.0             # a 1-voxel speck
+    image[5:9, 5:9, 5:9] = 200.0  # a 64-voxel lesion
+    image[20, 20, 20] = 200.0  # a 1-voxel speck
     found = threshold_lesions(image, brain, z=3.0)
     assert found[5:9, 5:9, 5:9].all() and found[20, 20, 20]
     cleaned = threshold_lesions(image, brain, z=3.0, min_voxels=5)

@@ -1,4 +1,5 @@
 """Tests for course_lib.evaluation.kappa (Cohen's and Fleiss' kappa)."""
+
 import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -27,9 +28,20 @@ def test_cohen_kappa_extremes_and_chance():
 def test_fleiss_kappa_textbook_example():
     # 10 items, 14 raters, 5 categories (counts per category): kappa = 0.210
     # (the worked example of Fleiss' kappa on Wikipedia, after Fleiss 1971)
-    counts = np.array([[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-                       [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-                       [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]])
+    counts = np.array(
+        [
+            [0, 0, 0, 0, 14],
+            [0, 2, 6, 4, 2],
+            [0, 0, 3, 5, 6],
+            [0, 3, 9, 2, 0],
+            [2, 2, 8, 1, 1],
+            [7, 7, 0, 0, 0],
+            [3, 2, 6, 3, 0],
+            [2, 5, 3, 2, 2],
+            [6, 5, 2, 1, 0],
+            [0, 2, 2, 3, 7],
+        ]
+    )
     ratings = np.stack([np.repeat(np.arange(5), row) for row in counts])
     assert fleiss_kappa(ratings) == pytest.approx(0.210, abs=5e-4)
 
@@ -39,7 +51,7 @@ def test_fleiss_kappa_with_two_observers_is_scotts_pi():
     a = rng.integers(3, size=300)
     b = np.where(rng.random(300) < 0.5, a, rng.integers(3, size=300))
     pooled = np.bincount(np.concatenate([a, b]), minlength=3) / 600
-    p_o, p_e = np.mean(a == b), np.sum(pooled ** 2)
+    p_o, p_e = np.mean(a == b), np.sum(pooled**2)
     assert fleiss_kappa(np.column_stack([a, b])) == pytest.approx((p_o - p_e) / (1 - p_e))
 
 

@@ -1,4 +1,5 @@
 """Tests of majority voting on hand-made rater masks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,13 +9,16 @@ from course_lib.evaluation import majority_vote, stack_masks, vote_fraction
 
 
 def test_three_raters_by_hand():
-    raters = np.array([
-        [[1, 1, 0, 0], [0, 1, 0, 1]],
-        [[1, 0, 1, 0], [0, 1, 0, 1]],
-        [[1, 1, 1, 0], [0, 0, 0, 1]],
-    ])
+    raters = np.array(
+        [
+            [[1, 1, 0, 0], [0, 1, 0, 1]],
+            [[1, 0, 1, 0], [0, 1, 0, 1]],
+            [[1, 1, 1, 0], [0, 0, 0, 1]],
+        ]
+    )
     np.testing.assert_array_equal(
-        majority_vote(raters), [[True, True, True, False], [False, True, False, True]])
+        majority_vote(raters), [[True, True, True, False], [False, True, False, True]]
+    )
     np.testing.assert_allclose(vote_fraction(raters)[0], [1, 2 / 3, 2 / 3, 0])
     # unanimity and "any rater" as thresholds
     np.testing.assert_array_equal(majority_vote(raters, threshold=0.9)[0], [1, 0, 0, 0])
@@ -31,11 +35,10 @@ def test_ties_with_an_even_number_of_raters():
 def test_tie_detection_is_robust_to_rounding():
     raters = np.zeros((5, 6), bool)
     for j in range(6):
-        raters[:j, j] = True                       # voxel j has j votes
+        raters[:j, j] = True  # voxel j has j votes
     # 0.6 * 5 = 3 votes exactly: a tie although 0.6 is not exact in binary
     np.testing.assert_array_equal(majority_vote(raters, 0.6), [0, 0, 0, 0, 1, 1])
-    np.testing.assert_array_equal(
-        majority_vote(raters, 0.6, ties="foreground"), [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(majority_vote(raters, 0.6, ties="foreground"), [0, 0, 0, 1, 1, 1])
 
 
 def test_sequence_and_torch_input():

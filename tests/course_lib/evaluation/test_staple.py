@@ -6,6 +6,7 @@ stopping rule), so the probability maps agree to round-off; we assert a mean
 absolute difference < 1e-6 and sensitivities/specificities within 1e-6 (the
 brief's looser 0.02 would hide a wrong prior or initialisation).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,13 +24,15 @@ def _realistic_raters(shape=(32, 40, 30), seed=0):
     r = np.sqrt(sum(((g - s / 2) / (0.3 * s)) ** 2 for g, s in zip(grids, shape)))
     truth = r + 0.3 * ndimage.gaussian_filter(rng.standard_normal(shape), 3) < 1
     ball = ndimage.generate_binary_structure(3, 1)
-    raters = np.stack([
-        ndimage.binary_dilation(truth, ball),
-        ndimage.binary_erosion(truth, ball),
-        truth ^ (rng.random(shape) < 0.01),
-        r + 0.9 * ndimage.gaussian_filter(rng.standard_normal(shape), 2) < 1,
-        np.roll(truth, 1, axis=1),
-    ])
+    raters = np.stack(
+        [
+            ndimage.binary_dilation(truth, ball),
+            ndimage.binary_erosion(truth, ball),
+            truth ^ (rng.random(shape) < 0.01),
+            r + 0.9 * ndimage.gaussian_filter(rng.standard_normal(shape), 2) < 1,
+            np.roll(truth, 1, axis=1),
+        ]
+    )
     return truth, raters
 
 
@@ -39,8 +42,12 @@ def _sitk_staple(raters, confidence_weight=1.0):
     f.SetForegroundValue(1.0)
     f.SetConfidenceWeight(confidence_weight)
     out = f.Execute([sitk.GetImageFromArray(m.astype(np.uint8)) for m in raters])
-    return (sitk.GetArrayFromImage(out), np.array(f.GetSensitivity()),
-            np.array(f.GetSpecificity()), f.GetElapsedIterations())
+    return (
+        sitk.GetArrayFromImage(out),
+        np.array(f.GetSensitivity()),
+        np.array(f.GetSpecificity()),
+        f.GetElapsedIterations(),
+    )
 
 
 def _naive_staple(raters, prior, n_iter):
@@ -65,7 +72,7 @@ def test_agrees_with_simpleitk_3d():
     assert np.abs(res.probability - ref_w).max() < 1e-4
     np.testing.assert_allclose(res.sensitivity, ref_p, atol=1e-6)
     np.testing.assert_allclose(res.specificity, ref_q, atol=1e-6)
-    assert res.iterations == ref_iter + 1      # ITK reports the 0-based index
+    assert res.iterations == ref_iter + 1  # ITK reports the 0-based index
     # the erosion rater is the most specific, the dilation rater the most sensitive
     assert res.sensitivity.argmax() == 0 and res.specificity.argmax() == 1
 
@@ -74,8 +81,8 @@ def test_agrees_with_simpleitk_2d_and_confidence_weight():
     _, raters = _realistic_raters(shape=(60, 50, 1), seed=3)
     raters = raters[..., 0]
     ref_w, ref_p, ref_q, _ = _sitk_staple(raters, confidence_weight=0.7)
-    g = raters.mean()                           # ITK's default prior...
-    res = staple(raters, prior=0.7 * g)         # ...times ConfidenceWeight
+    g = raters.mean()  # ITK's default prior...
+    res = staple(raters, prior=0.7 * g)  # ...times ConfidenceWeight
     assert np.abs(res.probability - ref_w).mean() < 1e-6
     np.testing.assert_allclose(res.sensitivity, ref_p, atol=1e-6)
     np.testing.assert_allclose(res.specificity, ref_q, atol=1e-6)
@@ -100,13 +107,13 @@ def test_matches_naive_per_voxel_em(k):
 def test_two_perfect_raters_and_one_random_rater():
     rng = np.random.default_rng(7)
     truth = ndimage.gaussian_filter(rng.random((40, 40, 20)), 2) > 0.51
-    random_rater = rng.random(truth.shape) < 0.3    # ignores the image
+    random_rater = rng.random(truth.shape) < 0.3  # ignores the image
     res = staple(np.stack([truth, truth, random_rater]))
     np.testing.assert_array_equal(res.consensus(), truth)
     np.testing.assert_allclose(res.sensitivity[:2], 1.0, atol=1e-6)
     np.testing.assert_allclose(res.specificity[:2], 1.0, atol=1e-6)
-    true_sens = random_rater[truth].mean()          # ~0.3
-    true_spec = 1 - random_rater[~truth].mean()     # ~0.7
+    true_sens = random_rater[truth].mean()  # ~0.3
+    true_spec = 1 - random_rater[~truth].mean()  # ~0.7
     assert res.sensitivity[2] == pytest.approx(true_sens, abs=0.01)
     assert res.specificity[2] == pytest.approx(true_spec, abs=0.01)
     assert abs(true_sens - 0.3) < 0.03 and abs(true_spec - 0.7) < 0.03
@@ -135,7 +142,8 @@ def test_degenerate_inputs_and_errors():
     torch = pytest.importorskip("torch")
     _, raters = _realistic_raters(shape=(10, 12, 8))
     np.testing.assert_allclose(
-        staple(torch.from_numpy(raters)).probability, staple(raters).probability)
+        staple(torch.from_numpy(raters)).probability, staple(raters).probability
+    )
     with pytest.raises(ValueError, match="prior"):
         staple(raters, prior=1.5)
     with pytest.raises(ValueError, match="prior"):

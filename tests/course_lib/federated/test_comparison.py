@@ -1,18 +1,19 @@
 """Tests of course_lib.federated.comparison (chapter 11b's fair comparison of settings)."""
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from course_lib.core.gates import GateFailed, check_gate, negative_control
-from course_lib.federated.comparison import (dice_table, train_fedavg, train_pooled,
-                                             validation_dice)
+from course_lib.federated.comparison import dice_table, train_fedavg, train_pooled, validation_dice
 from course_lib.federated.experiment import CenterVoxels, dice_by_subject
 from course_lib.models import MLP
 
 
-def synthetic_center(name: str, shift: float, n_subjects: int = 2, n: int = 300,
-                     seed: int = 0) -> CenterVoxels:
+def synthetic_center(
+    name: str, shift: float, n_subjects: int = 2, n: int = 300, seed: int = 0
+) -> CenterVoxels:
     """Voxels whose label is 'feature 0 above the center's shift' (a per-center rule)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(0.0, 1.0, (n_subjects * n, 3)).astype(np.float32)
@@ -36,8 +37,9 @@ def test_validation_choice_keeps_the_best_checkpoint_and_last_keeps_the_last():
     curve = chosen.validation_curve
     assert len(curve) == 6 and chosen.chosen_check == int(np.argmax(curve)) + 1
     assert validation_dice(chosen.model, VAL) == pytest.approx(max(curve))
-    last = train_pooled(model_fn, TRAIN["a"], VAL, checks=6, epochs_per_check=1,
-                        select="last", **COMMON)
+    last = train_pooled(
+        model_fn, TRAIN["a"], VAL, checks=6, epochs_per_check=1, select="last", **COMMON
+    )
     assert last.validation_curve == curve and last.chosen_check == 6  # same seed, same run
     assert validation_dice(last.model, VAL) == pytest.approx(curve[-1])
     for name, tensor in last.model.state_dict().items():
@@ -68,9 +70,10 @@ def test_fedavg_learns_and_the_gate_fails_on_its_control():
     torch.manual_seed(COMMON["seed"])
     untrained = dice_table(model_fn(), TEST)
     check_gate("FedAvg - untrained Dice", table.mean() - untrained.mean(), 0.2)
-    negative_control("the untrained model against itself",
-                     lambda: check_gate("untrained - untrained Dice",
-                                        untrained.mean() - untrained.mean(), 0.2))
+    negative_control(
+        "the untrained model against itself",
+        lambda: check_gate("untrained - untrained Dice", untrained.mean() - untrained.mean(), 0.2),
+    )
     with pytest.raises(GateFailed):
         check_gate("untrained - untrained Dice", 0.0, 0.2)
 
@@ -90,13 +93,16 @@ def test_choose_check_prefers_the_earliest_near_best_checkpoint():
     from course_lib.federated.comparison import choose_check
 
     curve = [0.70, 0.80, 0.795, 0.81, 0.805]
-    assert choose_check(curve) == 4                    # the best
-    assert choose_check(curve, tolerance=0.01) == 2    # earliest within 0.01 of 0.81
+    assert choose_check(curve) == 4  # the best
+    assert choose_check(curve, tolerance=0.01) == 2  # earliest within 0.01 of 0.81
     assert choose_check(curve, tolerance=0.2) == 1
-    assert choose_check([0.5, 0.5]) == 1               # ties: the earlier
+    assert choose_check([0.5, 0.5]) == 1  # ties: the earlier
     # a last-digit change of a near-tied later checkpoint does not move the choice
-    assert choose_check([0.70, 0.8292, 0.81, 0.8297], 0.01) == \
-        choose_check([0.70, 0.8292, 0.81, 0.8285], 0.01) == 2
+    assert (
+        choose_check([0.70, 0.8292, 0.81, 0.8297], 0.01)
+        == choose_check([0.70, 0.8292, 0.81, 0.8285], 0.01)
+        == 2
+    )
     with pytest.raises(ValueError, match="tolerance"):
         choose_check(curve, tolerance=-0.1)
     with pytest.raises(ValueError, match="non-empty"):
@@ -106,17 +112,19 @@ def test_choose_check_prefers_the_earliest_near_best_checkpoint():
 def test_tolerance_selects_the_same_checkpoint_as_choose_check():
     from course_lib.federated.comparison import choose_check
 
-    run = train_pooled(model_fn, TRAIN["a"], VAL, checks=6, epochs_per_check=1, tolerance=0.02,
-                       **COMMON)
+    run = train_pooled(
+        model_fn, TRAIN["a"], VAL, checks=6, epochs_per_check=1, tolerance=0.02, **COMMON
+    )
     assert run.chosen_check == choose_check(run.validation_curve, 0.02)
     assert validation_dice(run.model, VAL) == pytest.approx(
-        run.validation_curve[run.chosen_check - 1])
+        run.validation_curve[run.chosen_check - 1]
+    )
 
 
 def test_cosine_learning_rate_per_check():
     from course_lib.federated.comparison import check_learning_rate
 
-    assert [check_learning_rate(0.1, c, 4) for c in (1, 4)] == [0.1, 0.1]   # constant
+    assert [check_learning_rate(0.1, c, 4) for c in (1, 4)] == [0.1, 0.1]  # constant
     cosine = [check_learning_rate(0.1, c, 4, "cosine") for c in (1, 2, 3, 4)]
     assert cosine[0] == pytest.approx(0.1) and cosine[2] == pytest.approx(0.05)
     assert all(a > b > 0 for a, b in zip(cosine, cosine[1:]))
@@ -132,8 +140,16 @@ def test_pooled_cosine_schedule_matches_a_hand_written_loop():
 
     from course_lib.federated.experiment import VoxelBatches
 
-    run = train_pooled(model_fn, TRAIN["a"], VAL, checks=3, epochs_per_check=1, select="last",
-                       schedule="cosine", **COMMON)
+    run = train_pooled(
+        model_fn,
+        TRAIN["a"],
+        VAL,
+        checks=3,
+        epochs_per_check=1,
+        select="last",
+        schedule="cosine",
+        **COMMON,
+    )
     torch.manual_seed(COMMON["seed"])
     model = model_fn()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)

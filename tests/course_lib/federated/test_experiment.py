@@ -1,4 +1,5 @@
 """Tests of course_lib.federated.experiment (chapter 11b's per-center voxel data and Dice)."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,8 +9,17 @@ from torch import nn
 
 from course_lib.federated import run_fedavg
 from course_lib.federated.experiment import (
-    LESION_BOX_MM, CenterVoxels, VoxelBatches, box_mask, dice_by_subject,
-    evaluation_voxels, feature_names, make_clients, pool_voxels, training_voxels, voxel_features,
+    LESION_BOX_MM,
+    CenterVoxels,
+    VoxelBatches,
+    box_mask,
+    dice_by_subject,
+    evaluation_voxels,
+    feature_names,
+    make_clients,
+    pool_voxels,
+    training_voxels,
+    voxel_features,
 )
 from course_lib.models import MLP
 from course_lib.simulation.datasets import normalize_subject
@@ -29,9 +39,15 @@ def fake_subject(seed: int, center: str = "c1", spacing: float = 2.0):
     lesion[5:7, 4:6, 3:5] = True
     t1 = rng.normal(100.0, 5.0, SHAPE).astype(np.float32)
     flair = rng.normal(50.0, 5.0, SHAPE).astype(np.float32) + 40.0 * lesion
-    return SimpleNamespace(images={"T1w": t1, "FLAIR": flair}, brain_mask=brain,
-                           lesion_mask=lesion, affine=affine, shape=SHAPE, center=center,
-                           seed=seed)
+    return SimpleNamespace(
+        images={"T1w": t1, "FLAIR": flair},
+        brain_mask=brain,
+        lesion_mask=lesion,
+        affine=affine,
+        shape=SHAPE,
+        center=center,
+        seed=seed,
+    )
 
 
 def world_inside(affine, shape, box):
@@ -39,23 +55,29 @@ def world_inside(affine, shape, box):
     out = np.zeros(shape, bool)
     for index in np.ndindex(*shape):
         x, y, z = (affine @ np.array([*index, 1.0]))[:3]
-        out[index] = (box["x"][0] <= x < box["x"][1] and box["y"][0] <= y < box["y"][1]
-                      and box["z"][0] <= z < box["z"][1])
+        out[index] = (
+            box["x"][0] <= x < box["x"][1]
+            and box["y"][0] <= y < box["y"][1]
+            and box["z"][0] <= z < box["z"][1]
+        )
     return out
 
 
 def test_box_mask_matches_explicit_world_coordinates():
     subject = fake_subject(0)
-    np.testing.assert_array_equal(box_mask(subject.affine, SHAPE, BOX),
-                                  world_inside(subject.affine, SHAPE, BOX))
+    np.testing.assert_array_equal(
+        box_mask(subject.affine, SHAPE, BOX), world_inside(subject.affine, SHAPE, BOX)
+    )
 
 
 def test_default_box_on_the_2mm_icbm152_grid_is_64_by_80_by_38():
     affine = np.diag([2.0, 2.0, 2.0, 1.0])
     affine[:3, 3] = [-98.0, -134.0, -72.0]  # nilearn's MNI152 2 mm grid, shape 99 x 117 x 95
     mask = box_mask(affine, (99, 117, 95), LESION_BOX_MM)
-    spans = [int(np.ptp(np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != k))))) + 1
-             for k in range(3)]
+    spans = [
+        int(np.ptp(np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != k))))) + 1
+        for k in range(3)
+    ]
     assert spans == [64, 80, 38] and mask.sum() == 64 * 80 * 38
 
 
@@ -77,7 +99,7 @@ def test_voxel_features_are_zscores_and_local_cube_means(spacing, windows):
     # independent reference of the first local mean at an interior voxel (explicit cube)
     i, j, k = 6, 5, 4
     h = windows[0] // 2
-    cube = z[1, i - h:i + h + 1, j - h:j + h + 1, k - h:k + h + 1]
+    cube = z[1, i - h : i + h + 1, j - h : j + h + 1, k - h : k + h + 1]
     assert features[4, i, j, k] == pytest.approx(float(cube.mean()), rel=1e-5)
 
 
@@ -210,15 +232,18 @@ def test_dice_by_subject_restores_training_mode():
 
 
 def _federation(seed):
-    train = {name: training_voxels([fake_subject(s, center=name)], n_background=30, box_mm=BOX)
-             for s, name in enumerate(("a", "b"))}
+    train = {
+        name: training_voxels([fake_subject(s, center=name)], n_background=30, box_mm=BOX)
+        for s, name in enumerate(("a", "b"))
+    }
 
     def model_fn():
         torch.manual_seed(0)
         return MLP(6, 2, hidden=(8,))
 
-    clients = make_clients(model_fn, train, batch_size=16, local_epochs=1, lr=0.1, seed=seed,
-                           device="cpu")
+    clients = make_clients(
+        model_fn, train, batch_size=16, local_epochs=1, lr=0.1, seed=seed, device="cpu"
+    )
     model = model_fn()
     run_fedavg(clients, model, 2)
     return train, clients, model
@@ -232,11 +257,13 @@ def test_make_clients_names_weights_and_reproducible_training():
     initial = MLP(6, 2, hidden=(8,))
     assert not torch.equal(model.net[0].weight, initial.net[0].weight)
     _, _, again = _federation(seed=0)
-    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
-                                                  again.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values())
+    )
 
 
 def test_center_voxels_length():
-    data = CenterVoxels(torch.zeros(5, 6), torch.zeros(5, dtype=torch.long),
-                        torch.tensor([0, 0, 1, 1, 1]), "x")
+    data = CenterVoxels(
+        torch.zeros(5, 6), torch.zeros(5, dtype=torch.long), torch.tensor([0, 0, 1, 1, 1]), "x"
+    )
     assert len(data) == 5 and data.n_subjects == 2

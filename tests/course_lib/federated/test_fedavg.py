@@ -1,4 +1,5 @@
 """FedAvg / FedProx: the server sees only parameters, averages by sample count, learns."""
+
 from __future__ import annotations
 
 import copy
@@ -13,8 +14,9 @@ from course_lib.federated import Client, ClientUpdate, FedAvgServer, UpdateRejec
 
 
 def _linear_update(weight: float, bias: float, n: int) -> ClientUpdate:
-    return ClientUpdate(state={"weight": torch.full((1, 2), weight), "bias": torch.tensor([bias])},
-                        n_samples=n)
+    return ClientUpdate(
+        state={"weight": torch.full((1, 2), weight), "bias": torch.tensor([bias])}, n_samples=n
+    )
 
 
 def test_aggregation_is_the_sample_weighted_mean():
@@ -30,6 +32,7 @@ def test_aggregation_is_the_sample_weighted_mean():
 def test_aggregation_matches_numpy_on_a_conv_net_with_buffers():
     def make():
         return nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(12, 2))
+
     torch.manual_seed(0)
     models = [make() for _ in range(3)]
     counts = [5, 10, 25]
@@ -47,14 +50,23 @@ def test_aggregation_matches_numpy_on_a_conv_net_with_buffers():
             assert int(new[name]) == int(round(float(expected)))
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"weight": torch.zeros(1, 2), "bias": torch.zeros(1),
-      "images": torch.zeros(8, 1, 32, 32)}, "unknown \\['images'\\]"),
-    ({"weight": torch.zeros(8, 1, 32, 32), "bias": torch.zeros(1)}, "shape"),
-    ({"weight": torch.zeros(1, 2)}, "missing \\['bias'\\]"),
-    ({"weight": torch.zeros(1, 2, dtype=torch.long), "bias": torch.zeros(1)}, "floating-point"),
-    ({"weight": torch.full((1, 2), float("nan")), "bias": torch.zeros(1)}, "NaN"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            {
+                "weight": torch.zeros(1, 2),
+                "bias": torch.zeros(1),
+                "images": torch.zeros(8, 1, 32, 32),
+            },
+            "unknown \\['images'\\]",
+        ),
+        ({"weight": torch.zeros(8, 1, 32, 32), "bias": torch.zeros(1)}, "shape"),
+        ({"weight": torch.zeros(1, 2)}, "missing \\['bias'\\]"),
+        ({"weight": torch.zeros(1, 2, dtype=torch.long), "bias": torch.zeros(1)}, "floating-point"),
+        ({"weight": torch.full((1, 2), float("nan")), "bias": torch.zeros(1)}, "NaN"),
+    ],
+)
 def test_server_rejects_anything_but_the_model_parameters(bad, message):
     server = FedAvgServer(nn.Linear(2, 1))
     before = copy.deepcopy(server.global_model.state_dict())
@@ -114,8 +126,14 @@ def test_fedavg_with_one_client_equals_local_training():
             optimizer.zero_grad()
             nn.functional.mse_loss(local(x), y).backward()
             optimizer.step()
-    client = Client(lambda: nn.Linear(2, 1), loader, local_epochs=2, lr=0.05,
-                    loss_fn=nn.functional.mse_loss, device="cpu")
+    client = Client(
+        lambda: nn.Linear(2, 1),
+        loader,
+        local_epochs=2,
+        lr=0.05,
+        loss_fn=nn.functional.mse_loss,
+        device="cpu",
+    )
     federated = copy.deepcopy(start)
     history = run_fedavg([client], federated, rounds=3)
     assert history["round"] == [1.0, 2.0, 3.0]
@@ -135,9 +153,19 @@ def test_fedavg_learns_on_two_non_iid_clients_and_fedprox_stays_closer():
             return {"pooled_mse": float(nn.functional.mse_loss(model(pooled_x), pooled_y))}
 
     def make_clients(mu):
-        return [Client(lambda: nn.Linear(2, 1), DataLoader(site, batch_size=16, shuffle=False),
-                       local_epochs=2, lr=0.02, mu=mu, loss_fn=nn.functional.mse_loss,
-                       device="cpu", name=name) for site, name in ((site_a, "A"), (site_b, "B"))]
+        return [
+            Client(
+                lambda: nn.Linear(2, 1),
+                DataLoader(site, batch_size=16, shuffle=False),
+                local_epochs=2,
+                lr=0.02,
+                mu=mu,
+                loss_fn=nn.functional.mse_loss,
+                device="cpu",
+                name=name,
+            )
+            for site, name in ((site_a, "A"), (site_b, "B"))
+        ]
 
     start = nn.Linear(2, 1)
     initial = pooled_loss(start)["pooled_mse"]
@@ -152,15 +180,24 @@ def test_fedavg_learns_on_two_non_iid_clients_and_fedprox_stays_closer():
         client = make_clients(mu)[0]
         global_state = copy.deepcopy(start).state_dict()
         update = client.train(global_state)
-        drift[mu] = sum(float(((update.state[k] - global_state[k]) ** 2).sum())
-                        for k in global_state)
+        drift[mu] = sum(
+            float(((update.state[k] - global_state[k]) ** 2).sum()) for k in global_state
+        )
     assert drift[10.0] < drift[0.0]
 
 
 def test_client_fraction_draws_a_subset_each_round():
     data = _regression_data(8, 1.0, 0.0, seed=4)
-    clients = [Client(lambda: nn.Linear(2, 1), DataLoader(data, batch_size=8), lr=0.01,
-                      loss_fn=nn.functional.mse_loss, device="cpu") for _ in range(4)]
+    clients = [
+        Client(
+            lambda: nn.Linear(2, 1),
+            DataLoader(data, batch_size=8),
+            lr=0.01,
+            loss_fn=nn.functional.mse_loss,
+            device="cpu",
+        )
+        for _ in range(4)
+    ]
     history = run_fedavg(clients, nn.Linear(2, 1), rounds=2, client_fraction=0.5, seed=1)
     assert history["n_clients"] == [2.0, 2.0]
     with pytest.raises(ValueError, match="client_fraction"):
@@ -181,8 +218,9 @@ def test_lr_schedule_equals_local_training_with_the_same_rates():
             optimizer.zero_grad()
             nn.functional.mse_loss(local(x), y).backward()
             optimizer.step()
-    client = Client(lambda: nn.Linear(2, 1), loader, lr=0.05, loss_fn=nn.functional.mse_loss,
-                    device="cpu")
+    client = Client(
+        lambda: nn.Linear(2, 1), loader, lr=0.05, loss_fn=nn.functional.mse_loss, device="cpu"
+    )
     federated = copy.deepcopy(start)
     run_fedavg([client], federated, rounds=3, lr_schedule=rates.get)
     assert client.lr == 0.005

@@ -1,4 +1,5 @@
 """Tests of course_lib.generative.anomaly: regions, slabs, anomaly maps and latent paths."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -39,9 +40,17 @@ def fake_subject(tumor: bool = False) -> SimpleNamespace:
     if tumor:
         tumor_labels = np.zeros(shape, np.uint8)
         tumor_labels[13:15, 16:18, 1:3] = 2
-    return SimpleNamespace(labels=labels, regions=regions, brain_mask=brain, spacing=2.0,
-                           lesion_mask=lesion, tumor_labels=tumor_labels, seed=0,
-                           images={"T1w": 100 * t1}, shape=shape)
+    return SimpleNamespace(
+        labels=labels,
+        regions=regions,
+        brain_mask=brain,
+        spacing=2.0,
+        lesion_mask=lesion,
+        tumor_labels=tumor_labels,
+        seed=0,
+        images={"T1w": 100 * t1},
+        shape=shape,
+    )
 
 
 def test_region_masks_follow_labels_and_distance():
@@ -88,7 +97,11 @@ def test_anomaly_map_signs_smoothing_and_mask():
     recon[:, 1, 7, 7] -= 1.0  # brighter here
     brain = np.ones((3, 12, 12), bool)
     raw = anomaly_map(images, recon, brain, "negative", sigma=0, erosion=0, channel=1)
-    assert raw[0, 5, 5] == pytest.approx(2.0) and raw[0, 7, 7] == 0.0 and raw.sum() == pytest.approx(6.0)
+    assert (
+        raw[0, 5, 5] == pytest.approx(2.0)
+        and raw[0, 7, 7] == 0.0
+        and raw.sum() == pytest.approx(6.0)
+    )
     bright = anomaly_map(images, recon, brain, "positive", sigma=0, erosion=0, channel=1)
     assert bright[1, 7, 7] == pytest.approx(1.0) and bright[1, 5, 5] == 0.0
     both = anomaly_map(images, recon, brain, "absolute", sigma=0, erosion=0, channel=1)

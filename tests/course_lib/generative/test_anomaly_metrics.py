@@ -1,4 +1,5 @@
 """Tests of course_lib.generative.anomaly_metrics: AUROC, AUPRC, Dice at a threshold, subject scores."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,7 +61,8 @@ def test_pixel_auprc_is_sklearns_average_precision_and_sees_rarity():
     rng, truth, scores = noisy_maps(prevalence=0.05)
     mask = rng.random(truth.shape) < 0.9
     assert pixel_auprc(scores, truth, mask) == pytest.approx(
-        average_precision_score(truth[mask], scores[mask]))
+        average_precision_score(truth[mask], scores[mask])
+    )
     # a constant score ranks nothing: its AUPRC is the fraction of anomalous pixels
     assert pixel_auprc(np.zeros_like(scores), truth, mask) == pytest.approx(truth[mask].mean())
     assert pixel_auprc(truth.astype(float), truth) == pytest.approx(1.0)
@@ -74,7 +76,10 @@ def test_best_dice_threshold_equals_a_brute_force_search():
     brute = max((dice((scores >= t) & mask, truth & mask), t) for t in np.unique(scores[mask]))
     assert best == pytest.approx(brute[0])
     assert dice((scores >= threshold) & mask, truth & mask) == pytest.approx(best)
-    assert best_dice_threshold(truth.astype(float), truth) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert best_dice_threshold(truth.astype(float), truth) == (
+        pytest.approx(1.0),
+        pytest.approx(1.0),
+    )
     assert all(np.isnan(best_dice_threshold(scores, np.zeros_like(truth))))
 
 
@@ -87,20 +92,22 @@ def test_dice_per_subject_splits_by_subject():
     assert per.shape == (3,)
     for k in range(3):
         rows = subject == k
-        assert per[k] == pytest.approx(dice((scores[rows] >= 0.6) & mask[rows], truth[rows] & mask[rows]))
+        assert per[k] == pytest.approx(
+            dice((scores[rows] >= 0.6) & mask[rows], truth[rows] & mask[rows])
+        )
     with pytest.raises(ValueError, match="must match"):
         dice_per_subject(scores, truth, 0.6, subject[:5])
 
 
 def test_subject_scores_average_the_highest_pixels():
     scores = np.zeros((4, 10, 10))
-    scores[0, 0, :3] = (3.0, 2.0, 1.0)        # subject 0: three high pixels
-    scores[2, 5, 5] = 7.0                       # subject 1: one
+    scores[0, 0, :3] = (3.0, 2.0, 1.0)  # subject 0: three high pixels
+    scores[2, 5, 5] = 7.0  # subject 1: one
     mask = np.ones(scores.shape, bool)
     subject = np.array([0, 0, 1, 1])
     np.testing.assert_allclose(subject_scores(scores, mask, subject, top_fraction=0.01), [2.5, 3.5])
     np.testing.assert_allclose(subject_scores(scores, mask, subject, top_fraction=1e-6), [3.0, 7.0])
-    mask[2, 5, 5] = False                       # a masked pixel does not count
+    mask[2, 5, 5] = False  # a masked pixel does not count
     assert subject_scores(scores, mask, subject, top_fraction=1e-6)[1] == 0.0
     with pytest.raises(ValueError, match="top_fraction"):
         subject_scores(scores, mask, subject, top_fraction=0.0)

@@ -1,4 +1,5 @@
 """Tests for course_lib.generative.gan_evaluation (memorisation distance, statistics, C2ST, latent paths)."""
+
 import numpy as np
 import pytest
 import torch
@@ -36,9 +37,9 @@ def test_nearest_neighbour_rejects_mismatched_sizes():
 
 def test_intensity_statistics_on_known_images():
     image = -np.ones((1, 10, 10))
-    image[0, :5, :4] = -0.5   # 20 px class 0
-    image[0, 5:, :6] = 0.2    # 30 px class 1
-    image[0, :5, 4:9] = 0.8   # 25 px class 2
+    image[0, :5, :4] = -0.5  # 20 px class 0
+    image[0, 5:, :6] = 0.2  # 30 px class 1
+    image[0, :5, 4:9] = 0.8  # 25 px class 2
     stats = intensity_statistics(image, thresholds=[0.0, 0.5])
     assert stats["brain_fraction"][0] == pytest.approx(0.75)
     assert stats["fraction_0"][0] == pytest.approx(20 / 75)
@@ -92,9 +93,13 @@ def test_linear_midpoint_is_shorter_than_slerp_midpoint():
     assert np.linalg.norm(linear[1]) < 0.85 * np.linalg.norm(slerp[1])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=1), "steps"), (dict(steps=3, method="cubic"), "method"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(steps=1), "steps"),
+        (dict(steps=3, method="cubic"), "method"),
+    ],
+)
 def test_interpolate_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         interpolate_latents(np.ones(3), np.ones(3), **kwargs)
@@ -114,9 +119,16 @@ def test_grouped_folds_stop_the_classifier_from_recognising_subjects():
     x, groups = _subjects(rng, 12, 10)
     a, b = x[groups < 6], x[groups >= 6]
     naive = two_sample_classifier_test(a, b, seed=0)
-    grouped = two_sample_classifier_test(a, b, seed=0, n_splits=3, groups_real=groups[groups < 6],
-                                         groups_fake=groups[groups >= 6], n_permutations=30)
-    assert naive.accuracy > 0.9 and naive.p_value < 1e-10       # the pitfall
+    grouped = two_sample_classifier_test(
+        a,
+        b,
+        seed=0,
+        n_splits=3,
+        groups_real=groups[groups < 6],
+        groups_fake=groups[groups >= 6],
+        n_permutations=30,
+    )
+    assert naive.accuracy > 0.9 and naive.p_value < 1e-10  # the pitfall
     assert grouped.n_groups == 12 and grouped.permutation_p_value > 0.05
     assert grouped.accuracy < naive.accuracy - 0.2
 
@@ -125,8 +137,15 @@ def test_permutation_p_value_is_small_for_a_real_difference():
     rng = np.random.default_rng(8)
     x, groups = _subjects(rng, 12, 10)
     a, b = x[groups < 6], x[groups >= 6] + 6.0
-    result = two_sample_classifier_test(a, b, seed=0, n_splits=3, groups_real=groups[groups < 6],
-                                        groups_fake=groups[groups >= 6], n_permutations=19)
+    result = two_sample_classifier_test(
+        a,
+        b,
+        seed=0,
+        n_splits=3,
+        groups_real=groups[groups < 6],
+        groups_fake=groups[groups >= 6],
+        n_permutations=19,
+    )
     assert result.accuracy == 1.0 and result.permutation_p_value == pytest.approx(1 / 20)
 
 
@@ -134,5 +153,6 @@ def test_two_sample_test_checks_groups():
     with pytest.raises(ValueError, match="one group per image"):
         two_sample_classifier_test(np.zeros((10, 2)), np.ones((10, 2)), groups_real=[0, 1])
     with pytest.raises(ValueError, match="lower n_splits"):
-        two_sample_classifier_test(np.zeros((10, 2)), np.ones((10, 2)),
-                                   groups_real=[0] * 5 + [1] * 5)
+        two_sample_classifier_test(
+            np.zeros((10, 2)), np.ones((10, 2)), groups_real=[0] * 5 + [1] * 5
+        )

@@ -1,4 +1,5 @@
 """ComBat (feature harmonization) and feature_table."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ def direct_combat(y, batch, cov=None, parametric=True, eb=True, tol=1e-12):
         coef = np.linalg.solve(design.T @ design, design.T @ y[:, g])
         alpha[g] = sum(coef[i] * np.sum(batch == s) / n for i, s in enumerate(sites))
         if cov is not None:
-            covpart[:, g] = design[:, len(sites):] @ coef[len(sites):]
+            covpart[:, g] = design[:, len(sites) :] @ coef[len(sites) :]
         sigma[g] = math.sqrt(np.sum((y[:, g] - design @ coef) ** 2) / n)
         z[:, g] = (y[:, g] - alpha[g] - covpart[:, g]) / sigma[g]
     for s in sites:
@@ -52,16 +53,23 @@ def direct_combat(y, batch, cov=None, parametric=True, eb=True, tol=1e-12):
         elif eb:
             for g in range(n_feat):
                 others = [h for h in range(n_feat) if h != g]
-                lik = np.array([
-                    np.prod(np.exp(-(z[rows, g] - g_hat[h]) ** 2 / (2 * d_hat[h]))
-                            / np.sqrt(2 * np.pi * d_hat[h]))
-                    for h in others
-                ])
+                lik = np.array(
+                    [
+                        np.prod(
+                            np.exp(-((z[rows, g] - g_hat[h]) ** 2) / (2 * d_hat[h]))
+                            / np.sqrt(2 * np.pi * d_hat[h])
+                        )
+                        for h in others
+                    ]
+                )
                 g_star[g] = np.sum(lik * g_hat[others]) / lik.sum()
                 d_star[g] = np.sum(lik * d_hat[others]) / lik.sum()
         for g in range(n_feat):
-            out[rows, g] = (sigma[g] * (z[rows, g] - g_star[g]) / math.sqrt(d_star[g])
-                            + alpha[g] + covpart[rows, g])
+            out[rows, g] = (
+                sigma[g] * (z[rows, g] - g_star[g]) / math.sqrt(d_star[g])
+                + alpha[g]
+                + covpart[rows, g]
+            )
     return out
 
 
@@ -81,12 +89,15 @@ def test_combat_matches_direct_computation(parametric, eb, with_age):
     np.testing.assert_allclose(ours, ref, rtol=1e-8, atol=1e-8)
 
 
-@pytest.mark.parametrize("name,kwargs,with_age", [
-    ("param_age", {"parametric": True}, True),
-    ("nonparam_age", {"parametric": False}, True),
-    ("param", {"parametric": True}, False),
-    ("noeb_age", {"eb": False}, True),
-])
+@pytest.mark.parametrize(
+    "name,kwargs,with_age",
+    [
+        ("param_age", {"parametric": True}, True),
+        ("nonparam_age", {"parametric": False}, True),
+        ("param", {"parametric": True}, False),
+        ("noeb_age", {"eb": False}, True),
+    ],
+)
 def test_combat_matches_neurocombat_reference(name, kwargs, with_age):
     """Stored outputs of the neuroCombat package (see the JSON's provenance field)."""
     y, batch, age, data = tiny()
@@ -103,7 +114,9 @@ def test_combat_against_installed_neurocombat():
     pd = pytest.importorskip("pandas")
     y, batch, age, _ = tiny()
     covars = pd.DataFrame({"batch": batch, "age": age})
-    ref = nc.neuroCombat(dat=y.T, covars=covars, batch_col="batch", continuous_cols=["age"])["data"].T
+    ref = nc.neuroCombat(dat=y.T, covars=covars, batch_col="batch", continuous_cols=["age"])[
+        "data"
+    ].T
     np.testing.assert_allclose(combat(y, batch, age), ref, atol=2e-4 * y.std(axis=0).max())
 
 
@@ -112,7 +125,9 @@ def synthetic_sites(seed=0, n_per_site=40, n_feat=12, age_confounded=False):
     rng = np.random.default_rng(seed)
     batch = np.repeat(["A", "B", "C"], n_per_site)
     if age_confounded:  # site B scans older subjects
-        age = np.where(batch == "B", rng.uniform(50, 80, batch.size), rng.uniform(20, 60, batch.size))
+        age = np.where(
+            batch == "B", rng.uniform(50, 80, batch.size), rng.uniform(20, 60, batch.size)
+        )
     else:
         age = rng.uniform(20, 80, batch.size)
     slope = rng.uniform(-0.5, 0.5, n_feat)
@@ -166,8 +181,9 @@ def test_combat_preserves_a_covariate_effect():
 def test_combat_model_transforms_new_subjects_and_rejects_bad_input():
     y, batch, age, _ = synthetic_sites(seed=2)
     model = combat_fit(y[::2], batch[::2], age[::2])
-    np.testing.assert_allclose(model.transform(y[::2], batch[::2], age[::2]),
-                               combat(y[::2], batch[::2], age[::2]))
+    np.testing.assert_allclose(
+        model.transform(y[::2], batch[::2], age[::2]), combat(y[::2], batch[::2], age[::2])
+    )
     held_out = model.transform(y[1::2], batch[1::2], age[1::2])
     assert held_out.shape == y[1::2].shape
     with pytest.raises(ValueError, match="not seen in the fit"):
@@ -187,8 +203,13 @@ def test_feature_table_matches_a_loop():
     rng = np.random.default_rng(0)
     images = [rng.normal(size=(6, 7, 5)), rng.normal(size=(8, 6, 4))]
     labels = [rng.integers(0, 4, (6, 7, 5)), rng.integers(0, 3, (8, 6, 4))]  # label 3 absent in #2
-    table, names = feature_table(images, labels, label_names={1: "CSF", 2: "GM", 3: "WM"},
-                                 stats=("mean", "std", "volume"), voxel_volume_mm3=[1.0, 8.0])
+    table, names = feature_table(
+        images,
+        labels,
+        label_names={1: "CSF", 2: "GM", 3: "WM"},
+        stats=("mean", "std", "volume"),
+        voxel_volume_mm3=[1.0, 8.0],
+    )
     assert names[:3] == ["CSF_mean", "CSF_std", "CSF_volume_mm3"] and len(names) == 9
     for i, (img, lab) in enumerate(zip(images, labels)):
         for j, v in enumerate((1, 2, 3)):

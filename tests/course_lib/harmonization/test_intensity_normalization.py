@@ -1,4 +1,5 @@
 """zscore, white_stripe and NyulStandardizer on synthetic three-tissue brains."""
+
 from __future__ import annotations
 
 import numpy as np

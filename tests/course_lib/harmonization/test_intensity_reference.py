@@ -5,6 +5,7 @@
 ``data/make_intensity_reference.py`` (its docstring says how). A hand-checked Nyúl case
 is below as well.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ REFERENCE = json.loads((Path(__file__).parent / "data" / "intensity_reference.js
 
 def test_nyul_matches_intensity_normalization():
     ref = REFERENCE["nyul"]
-    nyul = NyulStandardizer(percentiles=ref["percentiles"], standard_scale=tuple(ref["standard_scale"]))
+    nyul = NyulStandardizer(
+        percentiles=ref["percentiles"], standard_scale=tuple(ref["standard_scale"])
+    )
     nyul.fit([np.array(x) for x in ref["train"]])
     # the package computes in float32: agreement to ~1e-5 of the 1-100 range
     np.testing.assert_allclose(nyul.standard_landmarks_, ref["standard_landmarks"], atol=1e-4)
@@ -29,7 +32,7 @@ def test_nyul_matches_intensity_normalization():
     # where both continue the end segments) are mapped with them
     image = np.concatenate([test, ref["probes"]])
     mask = np.r_[np.ones(test.size, bool), np.zeros(len(ref["probes"]), bool)]
-    mapped = nyul.transform(image, mask)[test.size:]
+    mapped = nyul.transform(image, mask)[test.size :]
     np.testing.assert_allclose(mapped, ref["mapped_probes"], rtol=1e-5, atol=1e-3)
 
 
@@ -43,7 +46,7 @@ def test_nyul_by_hand():
     image = np.arange(0.0, 201.0, 2.0)
     probes = np.array([0.0, 20.0, 60.0, 100.0, 180.0, 200.0])
     mask = np.r_[np.ones(image.size, bool), np.zeros(probes.size, bool)]
-    out = nyul.transform(np.r_[image, probes], mask)[image.size:]
+    out = nyul.transform(np.r_[image, probes], mask)[image.size :]
     np.testing.assert_allclose(out, [-12.5, 0.0, 25.0, 50.0, 100.0, 112.5])
 
 

@@ -1,5 +1,6 @@
 """Tests of the intraclass correlation against Shrout & Fleiss (1979) and a
 least-squares two-way ANOVA computed independently."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,14 +9,17 @@ import pytest
 from course_lib.metrics import icc, icc_mean_squares
 
 # Shrout & Fleiss 1979 (doi:10.1037/0033-2909.86.2.420), Table 2: 6 targets x 4 judges.
-SF_TABLE2 = np.array([
-    [9, 2, 5, 8],
-    [6, 1, 3, 2],
-    [8, 4, 6, 8],
-    [7, 1, 2, 6],
-    [10, 5, 6, 9],
-    [6, 2, 4, 7],
-], dtype=float)
+SF_TABLE2 = np.array(
+    [
+        [9, 2, 5, 8],
+        [6, 1, 3, 2],
+        [8, 4, 6, 8],
+        [7, 1, 2, 6],
+        [10, 5, 6, 9],
+        [6, 2, 4, 7],
+    ],
+    dtype=float,
+)
 
 
 def test_shrout_fleiss_published_values():
@@ -48,15 +52,16 @@ def _anova_by_least_squares(x):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_against_least_squares_anova(seed):
     rng = np.random.default_rng(seed)
-    subject = rng.gamma(2.0, 5.0, size=(15, 1))          # lesion loads in mL
+    subject = rng.gamma(2.0, 5.0, size=(15, 1))  # lesion loads in mL
     x = subject * rng.normal(1.0, 0.1, size=(15, 5)) + rng.normal(0, 1, size=(15, 5))
-    x[:, 2] += 3.0                                       # one biased rater
+    x[:, 2] += 3.0  # one biased rater
     msr, msc, mse = _anova_by_least_squares(x)
     ms = icc_mean_squares(x)
     assert (ms.rows, ms.columns, ms.error) == pytest.approx((msr, msc, mse))
     n, k = x.shape
     assert icc(x, "ICC(2,1)") == pytest.approx(
-        (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n))
+        (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
+    )
     assert icc(x, "ICC(3,1)") == pytest.approx((msr - mse) / (msr + (k - 1) * mse))
 
 
@@ -66,10 +71,10 @@ def test_agreement_versus_consistency():
     perfect = np.column_stack([v, v, v])
     assert icc(perfect) == pytest.approx(1.0)
     assert icc(perfect, "ICC(3,1)") == pytest.approx(1.0)
-    offset = np.column_stack([v, v + 5.0])               # a constant bias
+    offset = np.column_stack([v, v + 5.0])  # a constant bias
     assert icc(offset, "ICC(3,1)") == pytest.approx(1.0)  # consistent
-    assert icc(offset, "ICC(2,1)") < 0.9                 # but not in agreement
-    noise = rng.normal(size=(50, 3))                      # raters unrelated to subjects
+    assert icc(offset, "ICC(2,1)") < 0.9  # but not in agreement
+    noise = rng.normal(size=(50, 3))  # raters unrelated to subjects
     assert abs(icc(noise)) < 0.2
 
 

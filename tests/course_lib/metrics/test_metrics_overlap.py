@@ -1,4 +1,5 @@
 """Tests of course_lib.metrics.overlap against sklearn, SimpleITK and hand counts."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,15 @@ from scipy import ndimage
 from sklearn import metrics as skm
 
 from course_lib.metrics import (
-    confusion_counts, dice, jaccard, multiclass_dice, per_label, precision, recall,
-    sensitivity, specificity,
+    confusion_counts,
+    dice,
+    jaccard,
+    multiclass_dice,
+    per_label,
+    precision,
+    recall,
+    sensitivity,
+    specificity,
 )
 
 
@@ -21,8 +29,11 @@ def _blob(shape, seed, quantile=0.7):
 CASES = [
     pytest.param(_blob((40, 50), 0), _blob((40, 50), 1), id="2d-blobs"),
     pytest.param(_blob((16, 20, 12), 2), _blob((16, 20, 12), 3), id="3d-blobs"),
-    pytest.param(np.random.default_rng(4).random((9, 11, 7)) < 0.2,
-                 np.random.default_rng(5).random((9, 11, 7)) < 0.3, id="3d-salt"),
+    pytest.param(
+        np.random.default_rng(4).random((9, 11, 7)) < 0.2,
+        np.random.default_rng(5).random((9, 11, 7)) < 0.3,
+        id="3d-salt",
+    ),
 ]
 
 
@@ -54,8 +65,10 @@ def test_against_simpleitk_label_overlap(pred, truth):
     sitk = pytest.importorskip("SimpleITK")
     f = sitk.LabelOverlapMeasuresImageFilter()
     # ITK: source = first input (prediction), target = second (reference).
-    f.Execute(sitk.GetImageFromArray(pred.astype(np.uint8)),
-              sitk.GetImageFromArray(truth.astype(np.uint8)))
+    f.Execute(
+        sitk.GetImageFromArray(pred.astype(np.uint8)),
+        sitk.GetImageFromArray(truth.astype(np.uint8)),
+    )
     assert dice(pred, truth) == pytest.approx(f.GetDiceCoefficient())
     assert jaccard(pred, truth) == pytest.approx(f.GetJaccardCoefficient())
     assert sensitivity(pred, truth) == pytest.approx(1 - f.GetFalseNegativeError())
@@ -79,9 +92,9 @@ def test_empty_masks():
         assert metric(one, one) == 1.0
     assert dice(one, empty) == dice(empty, one) == 0.0
     assert jaccard(one, empty) == 0.0
-    assert precision(empty, one) == 0.0          # nothing predicted
-    assert sensitivity(one, empty) == 0.0        # nothing to find
-    assert specificity(empty, one) == 1.0        # ordinary: no false positive
+    assert precision(empty, one) == 0.0  # nothing predicted
+    assert sensitivity(one, empty) == 0.0  # nothing to find
+    assert specificity(empty, one) == 1.0  # ordinary: no false positive
     assert np.isnan(precision(empty, one, zero_division=np.nan))
     assert np.isnan(sensitivity(one, empty, zero_division=np.nan))
     full = np.ones((3, 3), bool)
@@ -120,9 +133,9 @@ def test_multiclass_dice_matches_per_class_binary():
     rng = np.random.default_rng(11)
     truth = rng.integers(0, 4, size=(12, 14, 10))
     pred = np.where(rng.random(truth.shape) < 0.8, truth, rng.integers(0, 4, truth.shape))
-    pred[pred == 3] = 5                      # a label missing from the truth
+    pred[pred == 3] = 5  # a label missing from the truth
     scores = multiclass_dice(pred, truth)
-    assert list(scores) == [1, 2, 3, 5]      # background 0 left out, union of labels
+    assert list(scores) == [1, 2, 3, 5]  # background 0 left out, union of labels
     for k, v in scores.items():
         assert v == pytest.approx(dice(pred == k, truth == k))
     assert scores[3] == 0.0 and scores[5] == 0.0
@@ -132,4 +145,5 @@ def test_multiclass_dice_matches_per_class_binary():
     assert multiclass_dice(pred, truth, labels=[7]) == {7: 1.0}
     assert 0 in multiclass_dice(pred, truth, include_background=True)
     assert per_label(sensitivity, pred, truth, labels=[1])[1] == pytest.approx(
-        sensitivity(pred == 1, truth == 1))
+        sensitivity(pred == 1, truth == 1)
+    )

@@ -1,4 +1,5 @@
 """Tests of summarize() (aggregation over subjects)."""
+
 from __future__ import annotations
 
 import math

@@ -13,6 +13,7 @@ Independent references:
 * HD95 and ASSD (which SimpleITK does not provide): a brute-force
   ``scipy.spatial.distance.cdist`` over surface-voxel coordinates in mm.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,14 @@ from scipy.spatial.distance import cdist
 from skimage.segmentation import find_boundaries
 
 from course_lib.metrics import (
-    assd, average_symmetric_surface_distance, hausdorff_distance, hd95, image_diagonal,
-    surface_distance_metrics, surface_distances, surface_voxels,
+    assd,
+    average_symmetric_surface_distance,
+    hausdorff_distance,
+    hd95,
+    image_diagonal,
+    surface_distance_metrics,
+    surface_distances,
+    surface_voxels,
 )
 
 
@@ -38,11 +45,18 @@ def _blob(shape, seed, quantile=0.65, sigma=1.5):
 CASES = [
     pytest.param(_blob((30, 40), 0), _blob((30, 40), 1), (0.7, 1.9), id="2d-aniso"),
     pytest.param(_blob((14, 16, 12), 2), _blob((14, 16, 12), 3), (0.9, 1.2, 3.0), id="3d-aniso"),
-    pytest.param(np.random.default_rng(4).random((8, 9, 10)) < 0.1,
-                 np.random.default_rng(5).random((8, 9, 10)) < 0.05, (1.0, 0.5, 2.0),
-                 id="3d-salt"),
-    pytest.param(_blob((12, 12, 12), 6), _blob((12, 12, 12), 6) & _blob((12, 12, 12), 7),
-                 (1.0, 1.0, 1.0), id="3d-nested-iso"),
+    pytest.param(
+        np.random.default_rng(4).random((8, 9, 10)) < 0.1,
+        np.random.default_rng(5).random((8, 9, 10)) < 0.05,
+        (1.0, 0.5, 2.0),
+        id="3d-salt",
+    ),
+    pytest.param(
+        _blob((12, 12, 12), 6),
+        _blob((12, 12, 12), 6) & _blob((12, 12, 12), 7),
+        (1.0, 1.0, 1.0),
+        id="3d-nested-iso",
+    ),
 ]
 
 
@@ -72,7 +86,8 @@ def test_surface_voxels_match_skimage(connectivity):
     m = _blob((10, 12, 9), 8)
     m[0, :, :4] = True  # touches the array border
     np.testing.assert_array_equal(
-        surface_voxels(m, connectivity), _reference_surface(m, connectivity))
+        surface_voxels(m, connectivity), _reference_surface(m, connectivity)
+    )
 
 
 def test_surface_voxels_match_simpleitk_label_contour():
@@ -97,7 +112,8 @@ def test_against_brute_force_cdist(a, b, spacing):
     assert hd95(a, b, spacing) == pytest.approx(hd95_ref)
     assert assd(a, b, spacing) == pytest.approx(assd_ref)
     assert surface_distance_metrics(a, b, spacing) == pytest.approx(
-        {"hausdorff": hd_ref, "hd95": hd95_ref, "assd": assd_ref})
+        {"hausdorff": hd_ref, "hd95": hd95_ref, "assd": assd_ref}
+    )
     assert hd95(a, b, spacing) == pytest.approx(hd95(b, a, spacing))  # symmetric
 
 
@@ -119,7 +135,8 @@ def test_directed_distances_against_maurer_map(a, b, spacing):
     sitk = pytest.importorskip("SimpleITK")
     sb = surface_voxels(b)
     maurer = sitk.SignedMaurerDistanceMap(
-        _sitk_image(sb, spacing), squaredDistance=False, useImageSpacing=True)
+        _sitk_image(sb, spacing), squaredDistance=False, useImageSpacing=True
+    )
     dist_to_sb = np.where(sb, 0.0, np.abs(sitk.GetArrayFromImage(maurer)))
     ours = surface_distances(a, b, spacing).pred_to_truth
     np.testing.assert_allclose(ours, dist_to_sb[surface_voxels(a)], atol=1e-4)  # float32 map
@@ -158,8 +175,7 @@ def test_hand_made_cases():
     # anisotropic 3-D single voxels: offset (2, 0, 1) voxels at (0.5, 1, 3) mm
     c, e = np.zeros((3, 3, 3), bool), np.zeros((3, 3, 3), bool)
     c[0, 0, 0] = e[2, 0, 1] = True
-    assert average_symmetric_surface_distance(c, e, (0.5, 1.0, 3.0)) == pytest.approx(
-        math.sqrt(10))
+    assert average_symmetric_surface_distance(c, e, (0.5, 1.0, 3.0)) == pytest.approx(math.sqrt(10))
 
 
 def test_empty_and_single_voxel_conventions():
@@ -172,7 +188,10 @@ def test_empty_and_single_voxel_conventions():
         assert fn(one, empty) == math.inf
         assert fn(empty, one) == math.inf
     assert surface_distance_metrics(empty, one) == {
-        "hausdorff": math.inf, "hd95": math.inf, "assd": math.inf}
+        "hausdorff": math.inf,
+        "hd95": math.inf,
+        "assd": math.inf,
+    }
 
 
 def test_crop_gives_identical_result_and_border_is_surface():

@@ -1,4 +1,5 @@
 """Tests of course_lib.metrics.volumes (mL from voxel counts and spacing)."""
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,7 @@ from course_lib.metrics import volume, volume_difference, voxel_volume
 
 def test_volume_in_ml_and_voxels():
     m = np.zeros((10, 10, 10), bool)
-    m[:5, :4, :2] = True                                  # 40 voxels
+    m[:5, :4, :2] = True  # 40 voxels
     assert volume(m) == 40.0
     assert volume(m, spacing=(1.0, 1.0, 1.0)) == pytest.approx(0.040)
     assert volume(m, spacing=(0.5, 2.0, 3.0)) == pytest.approx(40 * 3.0 / 1000)
@@ -35,8 +36,8 @@ def test_volume_matches_simpleitk_label_statistics():
 def test_volume_difference_signs_and_relative():
     truth = np.zeros((4, 5, 6), bool)
     pred = truth.copy()
-    truth[:2, :2, :2] = True                              # 8 voxels
-    pred[:2, :2, :3] = True                               # 12 voxels
+    truth[:2, :2, :2] = True  # 8 voxels
+    pred[:2, :2, :3] = True  # 12 voxels
     vd = volume_difference(pred, truth, spacing=(2.0, 1.0, 1.0))
     assert vd.unit == "mL"
     assert vd.pred_volume == pytest.approx(0.024)

@@ -98,7 +98,7 @@ def test_overwrite_and_errors(tmp_path):
     save_checkpoint(models.MLP(3, 2, hidden=()), path)
     save_checkpoint(models.MLP(4, 2, hidden=()), path)  # atomic replace of an existing file
     assert load_checkpoint(path).config["in_features"] == 4
-    assert path.stat().st_mode & 0o777 == 0o644         # readable by all, like any shipped file
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by all, like any shipped file
     with pytest.raises(ValueError, match="no config dict"):
         save_checkpoint(nn.Linear(2, 2), tmp_path / "x.pt")
     torch.save({"weights": torch.zeros(1)}, tmp_path / "plain.pt")

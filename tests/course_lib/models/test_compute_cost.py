@@ -1,6 +1,6 @@
 """Tests for course_lib.models.compute_cost.count_macs (multiply-accumulates per input)."""
+
 import pytest
-import torch
 from torch import nn
 
 from course_lib.models import CNNClassifier, ViT
@@ -19,9 +19,9 @@ def test_vit_attention_products_are_counted():
     # one block, D = 8, N = 4 patches + class token = 5 tokens, MLP width 16, 2 classes
     vit = ViT(8, 4, 1, 2, dim=8, depth=1, n_heads=2, mlp_dim=16)
     n, dim = 5, 8
-    embed = 4 * 16 * 8                                      # 4 patches of 16 pixels -> 8
-    projections = n * dim * 3 * dim + n * dim * dim         # qkv and output projection
-    attention = 2 * n * n * dim                             # Q K^T and weights @ V, all heads
+    embed = 4 * 16 * 8  # 4 patches of 16 pixels -> 8
+    projections = n * dim * 3 * dim + n * dim * dim  # qkv and output projection
+    attention = 2 * n * n * dim  # Q K^T and weights @ V, all heads
     mlp = n * dim * 16 + n * 16 * dim
     head = dim * 2
     assert count_macs(vit, (1, 8, 8)) == embed + projections + attention + mlp + head

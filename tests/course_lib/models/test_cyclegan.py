@@ -1,4 +1,5 @@
 """Tests for course_lib.models.cyclegan: the LSGAN loss and one unpaired-translation step."""
+
 import copy
 
 import pytest
@@ -45,8 +46,17 @@ def test_losses_match_a_hand_computation():
     g_ab, g_ba, d_a, d_b = _nets(1)
     copies = [copy.deepcopy(n) for n in (g_ab, g_ba, d_a, d_b)]
     a, b = torch.rand(2, 1, 16, 16) * 2 - 1, torch.rand(2, 1, 16, 16) * 2 - 1
-    logs = cyclegan_training_step(g_ab, g_ba, d_a, d_b, a, b, *_optimisers(g_ab, g_ba, d_a, d_b),
-                                  cycle_weight=5.0, identity_weight=0.5)
+    logs = cyclegan_training_step(
+        g_ab,
+        g_ba,
+        d_a,
+        d_b,
+        a,
+        b,
+        *_optimisers(g_ab, g_ba, d_a, d_b),
+        cycle_weight=5.0,
+        identity_weight=0.5,
+    )
     G_ab, G_ba, D_a, D_b = copies
     with torch.no_grad():
         fb, fa = G_ab(a), G_ba(b)
@@ -68,16 +78,24 @@ def test_cycle_loss_falls_on_an_invertible_toy_pair():
 
     def smooth(n):
         coarse = torch.rand(n, 1, 4, 4, generator=g) * 2 - 1
-        return nn.functional.interpolate(coarse, size=(16, 16), mode="bilinear", align_corners=False)
+        return nn.functional.interpolate(
+            coarse, size=(16, 16), mode="bilinear", align_corners=False
+        )
 
-    cycles = [cyclegan_training_step(*nets, smooth(4), -smooth(4), opt_g, opt_d)["cycle"]
-              for _ in range(60)]
+    cycles = [
+        cyclegan_training_step(*nets, smooth(4), -smooth(4), opt_g, opt_d)["cycle"]
+        for _ in range(60)
+    ]
     assert sum(cycles[-10:]) / 10 < 0.6 * sum(cycles[:5]) / 5
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(cycle_weight=-1.0), "cycle_weight"), (dict(identity_weight=-0.1), "identity_weight"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(cycle_weight=-1.0), "cycle_weight"),
+        (dict(identity_weight=-0.1), "identity_weight"),
+    ],
+)
 def test_bad_weights_are_refused(kwargs, message):
     nets = _nets()
     a = torch.zeros(1, 1, 16, 16)
@@ -88,5 +106,6 @@ def test_bad_weights_are_refused(kwargs, message):
 def test_unbatched_images_are_refused():
     nets = _nets()
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
-        cyclegan_training_step(*nets, torch.zeros(1, 16, 16), torch.zeros(1, 1, 16, 16),
-                               *_optimisers(*nets))
+        cyclegan_training_step(
+            *nets, torch.zeros(1, 16, 16), torch.zeros(1, 1, 16, 16), *_optimisers(*nets)
+        )

@@ -62,7 +62,7 @@ def _patch_by_patch(model, image, p):
     return out
 
 
-@pytest.mark.parametrize("patch_size", [10, 11])   # pooled side 3 (odd) and 3 after flooring 7/2
+@pytest.mark.parametrize("patch_size", [10, 11])  # pooled side 3 (odd) and 3 after flooring 7/2
 def test_fully_convolutional_equals_patch_by_patch(patch_size):
     """The FCN on a zero-padded slice gives every pixel the patch network's output."""
     torch.manual_seed(0)
@@ -72,7 +72,9 @@ def test_fully_convolutional_equals_patch_by_patch(patch_size):
     lo, hi = patch_size // 2, patch_size - 1 - patch_size // 2
     padded = np.pad(image, ((0, 0), (lo, hi), (lo, hi)))
     with torch.no_grad():
-        got = torch.sigmoid(to_fully_convolutional(model)(torch.from_numpy(padded)[None]))[0, 0].numpy()
+        got = torch.sigmoid(to_fully_convolutional(model)(torch.from_numpy(padded)[None]))[
+            0, 0
+        ].numpy()
     assert got.shape[0] >= 9 and got.shape[1] >= 7
     got = got[:9, :7]
     np.testing.assert_allclose(got, want, atol=1e-5)
@@ -91,8 +93,13 @@ def test_plain_sequential_of_chapter_02_agrees_with_patch_cnn():
     layers = [torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU()]
     for _ in range(3):
         layers += [torch.nn.Conv2d(4, 4, 3, padding=1), torch.nn.ReLU()]
-    layers += [torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(1600, 16), torch.nn.ReLU(),
-               torch.nn.Linear(16, 1)]
+    layers += [
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(1600, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 1),
+    ]
     plain = torch.nn.Sequential(*layers)
     model = PatchCNN()
     model.load_state_dict(dict(zip(model.state_dict(), plain.state_dict().values())))

@@ -4,6 +4,7 @@ The scratch model is not copied here: the test reads the notebook cell that defi
 ``ScratchUNet`` from ``notebooks/04_unet_segmentation.ipynb`` and executes it, so the two
 cannot drift apart.
 """
+
 from pathlib import Path
 
 import nbformat
@@ -17,8 +18,11 @@ NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_unet_segmenta
 
 @pytest.fixture(scope="module")
 def scratch_unet_class():
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells
-             if c.cell_type == "code" and "class ScratchUNet" in c.source]
+    cells = [
+        c
+        for c in nbformat.read(NOTEBOOK, as_version=4).cells
+        if c.cell_type == "code" and "class ScratchUNet" in c.source
+    ]
     assert len(cells) == 1, "expected exactly one notebook cell defining ScratchUNet"
     namespace: dict = {}
     exec(compile(cells[0].source, f"{NOTEBOOK.name}:ScratchUNet", "exec"), namespace)
@@ -32,8 +36,9 @@ def _copy_weights(target: torch.nn.Module, source: torch.nn.Module) -> None:
             p_target.copy_(p_source)
 
 
-@pytest.mark.parametrize("channels, size", [((16, 32, 64, 128), (32, 48)), ((4, 8), (6, 10)),
-                                            ((3, 6, 12), (12, 20))])
+@pytest.mark.parametrize(
+    "channels, size", [((16, 32, 64, 128), (32, 48)), ((4, 8), (6, 10)), ((3, 6, 12), (12, 20))]
+)
 def test_scratch_and_library_unet_agree(scratch_unet_class, channels, size):
     torch.manual_seed(0)
     scratch = scratch_unet_class(in_channels=2, n_classes=3, channels=channels)
@@ -54,4 +59,6 @@ def test_skip_connections_matter_for_the_agreement(scratch_unet_class):
     torch.manual_seed(0)
     scratch = scratch_unet_class(in_channels=1, n_classes=2, channels=(4, 8))
     library = UNet(2, 1, 2, channels=(4, 8), norm=None, skip_connections=False)
-    assert sum(p.numel() for p in library.parameters()) < sum(p.numel() for p in scratch.parameters())
+    assert sum(p.numel() for p in library.parameters()) < sum(
+        p.numel() for p in scratch.parameters()
+    )

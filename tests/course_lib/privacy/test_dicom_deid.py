@@ -5,6 +5,7 @@ no attribute of the Basic Profile list keeps its original non-empty value, no
 private element remains, Pixel Data is byte-identical, UIDs map one-to-one across
 files and references point to the new UIDs of the instances they referred to.
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,12 +20,17 @@ from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 
 from course_lib.privacy import (
-    UidMapper, basic_profile_rules, deidentify, naive_deidentify, remaining_phi,
+    UidMapper,
+    basic_profile_rules,
+    deidentify,
+    naive_deidentify,
+    remaining_phi,
 )
 
 PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 try:  # pydicom-data installs its files as the "data_store" package (no download)
     import data_store
+
     PYDICOM_DATA = Path(data_store.__file__).parent / "data"
 except ImportError:  # pragma: no cover - pydicom-data is a project dependency
     PYDICOM_DATA = None
@@ -102,8 +108,11 @@ def test_every_readable_file_is_processed(corpus):
     done, skipped, _ = corpus
     names = {path.name for path, *_ in done}
     assert set(NAMED) <= names
-    dicomdir_tree = [p for p in (PYDICOM_FILES / "dicomdirtests").rglob("*")
-                     if p.is_file() and "README" not in p.name]
+    dicomdir_tree = [
+        p
+        for p in (PYDICOM_FILES / "dicomdirtests").rglob("*")
+        if p.is_file() and "README" not in p.name
+    ]
     assert {p for p in dicomdir_tree} <= {path for path, *_ in done}
     assert len(done) >= 220, f"only {len(done)} files read; skipped: {skipped}"
     for path, reason in skipped.items():  # what is skipped is not DICOM data
@@ -138,8 +147,9 @@ def test_no_private_elements_and_no_overlay_groups_remain(corpus):
         had_private += any(e.tag.is_private for e in original.iterall())
         assert not any(e.tag.is_private for e in clean.iterall()), path.name
         assert not any(0x6000 <= e.tag.group <= 0x601E for e in clean), path.name
-        assert report.private_removed == sum(1 for e in original.iterall() if e.tag.is_private) \
-            or any(e.VR == "SQ" and e.tag.is_private for e in original.iterall())
+        assert report.private_removed == sum(
+            1 for e in original.iterall() if e.tag.is_private
+        ) or any(e.VR == "SQ" and e.tag.is_private for e in original.iterall())
     assert had_private >= 30
 
 
@@ -151,8 +161,10 @@ def test_pixel_data_is_byte_identical(corpus):
             if keyword in original:
                 assert clean[keyword].value == original[keyword].value, path.name
                 compared += 1
-        if getattr(original, "file_meta", None) is not None and "TransferSyntaxUID" in \
-                original.file_meta:
+        if (
+            getattr(original, "file_meta", None) is not None
+            and "TransferSyntaxUID" in original.file_meta
+        ):
             assert clean.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
     assert compared >= 150
 
@@ -172,7 +184,8 @@ def test_uids_map_one_to_one_across_files(corpus):
                 assert new.startswith("2.25.") and len(new) <= 64
                 assert pairs.setdefault(old, new) == new, (path.name, old)
         if "SOPInstanceUID" in original and "MediaStorageSOPInstanceUID" in getattr(
-                original, "file_meta", {}):
+            original, "file_meta", {}
+        ):
             if original.SOPInstanceUID == original.file_meta.MediaStorageSOPInstanceUID:
                 assert clean.SOPInstanceUID == clean.file_meta.MediaStorageSOPInstanceUID
     assert len(pairs) > 250
@@ -182,8 +195,9 @@ def test_uids_map_one_to_one_across_files(corpus):
 
 def test_references_point_to_the_new_uids_of_the_referenced_instances(corpus):
     done, _, _ = corpus
-    new_sop = {str(o.SOPInstanceUID): str(c.SOPInstanceUID)
-               for _, o, c, _ in done if "SOPInstanceUID" in o}
+    new_sop = {
+        str(o.SOPInstanceUID): str(c.SOPInstanceUID) for _, o, c, _ in done if "SOPInstanceUID" in o
+    }
     followed = 0
     for path, original, clean, _ in done:
         after = _leaves(clean)
@@ -193,18 +207,21 @@ def test_references_point_to_the_new_uids_of_the_referenced_instances(corpus):
                 followed += 1
     assert followed >= 30  # the DICOMDIR records of dicomdirtests point to its files
     studies = {}
-    for path, original, clean, _ in done:  # same study before -> same study after
+    for _path, original, clean, _ in done:  # same study before -> same study after
         if "StudyInstanceUID" in original:
-            assert studies.setdefault(str(original.StudyInstanceUID),
-                                      str(clean.StudyInstanceUID)) == str(clean.StudyInstanceUID)
+            assert studies.setdefault(
+                str(original.StudyInstanceUID), str(clean.StudyInstanceUID)
+            ) == str(clean.StudyInstanceUID)
 
 
 def test_identity_markers_and_audit(corpus):
     done, _, _ = corpus
     for path, original, clean, _ in done:
         assert clean.PatientIdentityRemoved == "YES"
-        codes = {(i.CodeValue, i.CodingSchemeDesignator) for i in
-                 clean.DeidentificationMethodCodeSequence}
+        codes = {
+            (i.CodeValue, i.CodingSchemeDesignator)
+            for i in clean.DeidentificationMethodCodeSequence
+        }
         assert codes == {("113100", "DCM")}
         assert clean.LongitudinalTemporalInformationModified == "REMOVED"
         assert remaining_phi(original, clean) == [], path.name
@@ -219,8 +236,15 @@ def test_siemens_file_flags_overlay_and_burned_in_risk(corpus, caplog):
     assert report.overlay_groups == [0x6000]
     assert any("overlay" in warning for warning in report.warnings)
     assert report.burned_in_annotation == "missing" and report.burned_in_risk
-    for keyword in ("InstitutionName", "InstitutionAddress", "PatientAddress", "StationName",
-                    "DeviceSerialNumber", "OperatorsName", "RequestAttributesSequence"):
+    for keyword in (
+        "InstitutionName",
+        "InstitutionAddress",
+        "PatientAddress",
+        "StationName",
+        "DeviceSerialNumber",
+        "OperatorsName",
+        "RequestAttributesSequence",
+    ):
         assert keyword in original and keyword not in clean
     assert str(clean.PatientName) == "" and clean.AccessionNumber == ""
     with caplog.at_level(logging.WARNING, logger="course_lib.privacy.dicom_deid"):
@@ -277,7 +301,12 @@ def test_naive_deidentifier_leaves_phi(corpus):
     _, original, _, _ = _named(corpus, "MR-SIEMENS-DICOM-WithOverlays.dcm")
     leftovers = remaining_phi(original, naive_deidentify(original))
     names = {leftover.name for leftover in leftovers}
-    assert {"Institution Name", "Patient's Birth Date", "Patient's Address",
-            "Study Instance UID", "Accession Number"} <= names
+    assert {
+        "Institution Name",
+        "Patient's Birth Date",
+        "Patient's Address",
+        "Study Instance UID",
+        "Accession Number",
+    } <= names
     assert any(name.startswith("Private") for name in names)
     assert "Patient's Name" not in names and "Patient ID" not in names

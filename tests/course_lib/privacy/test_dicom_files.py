@@ -1,4 +1,5 @@
 """File and tree de-identification: atomic writes, per-patient pseudonyms and date offsets."""
+
 from __future__ import annotations
 
 import datetime
@@ -60,13 +61,17 @@ def test_tree_pseudonyms_date_offsets_and_references(tmp_path):
     result = deidentify_tree(TREE, tmp_path / "out", max_shift_days=200, seed=3)
     written = result.written
     skipped = [o for o in result.files if o.dst is None]
-    images = {p for p in TREE.rglob("*")
-              if p.is_file() and "README" not in p.name and "DICOMDIR" not in p.name}
+    images = {
+        p
+        for p in TREE.rglob("*")
+        if p.is_file() and "README" not in p.name and "DICOMDIR" not in p.name
+    }
     assert {o.src for o in written} == images and len(images) > 80
     assert {o.src.name.split("-")[0].split(".")[0] for o in skipped} <= {"README", "DICOMDIR"}
     assert any("DICOMDIR" in o.reason for o in skipped)
-    assert sorted(result.pseudonyms.values()) == [f"ANON{i:04d}" for i in
-                                                  range(1, len(result.pseudonyms) + 1)]
+    assert sorted(result.pseudonyms.values()) == [
+        f"ANON{i:04d}" for i in range(1, len(result.pseudonyms) + 1)
+    ]
     studies, shifts, with_pixels = {}, {}, 0
     for outcome in written:
         src, dst = pydicom.dcmread(outcome.src), pydicom.dcmread(outcome.dst)
@@ -80,8 +85,9 @@ def test_tree_pseudonyms_date_offsets_and_references(tmp_path):
         if src.get("StudyDate"):
             shift = (_date(dst.StudyDate) - _date(src.StudyDate)).days
             assert shifts.setdefault(pseudonym, shift) == shift  # one offset per patient
-        assert studies.setdefault(src.StudyInstanceUID, dst.StudyInstanceUID) == \
-            dst.StudyInstanceUID  # one study stays one study
+        assert (
+            studies.setdefault(src.StudyInstanceUID, dst.StudyInstanceUID) == dst.StudyInstanceUID
+        )  # one study stays one study
     for pseudonym, shift in shifts.items():
         assert shift == result.date_shifts[pseudonym] != 0 and abs(shift) <= 200
     assert len(studies) == len(set(studies.values())) >= 3
@@ -120,8 +126,12 @@ def test_tree_reports_every_dicomdir_and_leaks_none_of_their_ids(tmp_path):
     result = deidentify_tree(TREE, tmp_path / "out")
     reported = {o.src for o in result.files if o.dst is None and "DICOMDIR" in o.reason}
     assert reported == set(DICOMDIRS)
-    ids = {str(ds.PatientID) for p in DICOMDIRS for ds in
-           pydicom.dcmread(p).get("DirectoryRecordSequence", []) if "PatientID" in ds}
+    ids = {
+        str(ds.PatientID)
+        for p in DICOMDIRS
+        for ds in pydicom.dcmread(p).get("DirectoryRecordSequence", [])
+        if "PatientID" in ds
+    }
     assert ids  # the DICOMDIRs do name patients
     written = b"".join(o.dst.read_bytes() for o in result.written)
     assert not any(pid.encode() in written for pid in ids if len(pid) > 3)

@@ -1,4 +1,5 @@
 """DP-SGD: per-sample gradients, clipping, noise; the RDP accountant against published values."""
+
 from __future__ import annotations
 
 import copy
@@ -10,8 +11,15 @@ import torch
 from torch import nn
 
 from course_lib.privacy import (
-    DPSGD, clip_per_sample, compute_epsilon, compute_rdp, epsilon_from_rdp, noise_for_epsilon,
-    per_sample_gradients, poisson_sample, private_gradient,
+    DPSGD,
+    clip_per_sample,
+    compute_epsilon,
+    compute_rdp,
+    epsilon_from_rdp,
+    noise_for_epsilon,
+    per_sample_gradients,
+    poisson_sample,
+    private_gradient,
 )
 
 
@@ -26,7 +34,7 @@ def test_per_sample_gradients_match_a_loop_over_examples():
     grads = per_sample_gradients(model, nn.functional.cross_entropy, x, y)
     for i in range(x.shape[0]):  # reference: ordinary autograd, one example at a time
         model.zero_grad()
-        nn.functional.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        nn.functional.cross_entropy(model(x[i : i + 1]), y[i : i + 1]).backward()
         for name, p in model.named_parameters():
             torch.testing.assert_close(grads[name][i], p.grad, rtol=1e-5, atol=1e-6)
 
@@ -52,8 +60,9 @@ def test_no_noise_and_huge_c_is_ordinary_sgd():
     opt.zero_grad()
     nn.functional.cross_entropy(reference(x), y).backward()
     opt.step()
-    dp = DPSGD(model, torch.optim.SGD(model.parameters(), lr=0.1), max_norm=1e6,
-               noise_multiplier=0.0)
+    dp = DPSGD(
+        model, torch.optim.SGD(model.parameters(), lr=0.1), max_norm=1e6, noise_multiplier=0.0
+    )
     dp.step(x, y, nn.functional.cross_entropy)
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=name)
@@ -66,9 +75,14 @@ def test_noise_has_std_sigma_c_over_batch_size():
         model.weight.zero_()
     x, y = torch.zeros(4, 100), torch.zeros(4, 50)  # zero gradients: the output is pure noise
     g = torch.Generator().manual_seed(0)
-    draws = torch.cat([private_gradient(model, nn.functional.mse_loss, x, y, max_norm=2.0,
-                                        noise_multiplier=1.5, generator=g)["weight"].flatten()
-                       for _ in range(4)])  # 20000 draws
+    draws = torch.cat(
+        [
+            private_gradient(
+                model, nn.functional.mse_loss, x, y, max_norm=2.0, noise_multiplier=1.5, generator=g
+            )["weight"].flatten()
+            for _ in range(4)
+        ]
+    )  # 20000 draws
     assert abs(float(draws.std()) - 1.5 * 2.0 / 4) < 0.01
     assert abs(float(draws.mean())) < 0.01
 
@@ -85,8 +99,9 @@ def test_rdp_matches_tensorflow_privacy_reference_values():
     # Values from TensorFlow Privacy's rdp_accountant_test.py (an independent
     # implementation of the same integer-order formula).
     assert compute_rdp(0.1, 2, 10, [5])[0] == pytest.approx(0.07737, abs=1e-5)
-    np.testing.assert_allclose(compute_rdp(0.01, 2.5, 50, [5, 50, 100]),
-                               [0.00218075, 0.023846, 167.416307], atol=1e-5)
+    np.testing.assert_allclose(
+        compute_rdp(0.01, 2.5, 50, [5, 50, 100]), [0.00218075, 0.023846, 167.416307], atol=1e-5
+    )
     assert compute_rdp(0, 10, 1, [20])[0] == 0.0  # no data sampled
     assert compute_rdp(1, 10, 1, [20])[0] == pytest.approx(0.1)  # Gaussian: alpha / 2 sigma^2
 
@@ -130,8 +145,9 @@ def test_accountant_argument_errors():
 
 def test_per_sample_gradients_with_dropout_and_a_conv_net():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Dropout(0.5), nn.Flatten(),
-                          nn.Linear(4 * 6 * 6, 2)).train()
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Dropout(0.5), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)
+    ).train()
     x, y = torch.randn(5, 1, 8, 8), torch.randint(0, 2, (5,))
     grads = per_sample_gradients(model, nn.functional.cross_entropy, x, y)
     assert grads["0.weight"].shape == (5, 4, 1, 3, 3) and grads["4.bias"].shape == (5, 2)
@@ -150,55 +166,101 @@ def test_patient_level_gradient_matches_a_loop_over_patients():
         model.zero_grad()
         rows = groups == patient
         nn.functional.cross_entropy(model(x[rows]), y[rows]).backward()
-        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        norm = torch.sqrt(sum((p.grad**2).sum() for p in model.parameters()))
         factor = min(1.0, 0.5 / float(norm))
         for name, p in model.named_parameters():
             clipped_sum[name] += factor * p.grad
-    got = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
-                           noise_multiplier=0.0, expected_batch_size=2.0, groups=groups)
+    got = private_gradient(
+        model,
+        nn.functional.cross_entropy,
+        x,
+        y,
+        max_norm=0.5,
+        noise_multiplier=0.0,
+        expected_batch_size=2.0,
+        groups=groups,
+    )
     for name in clipped_sum:
         torch.testing.assert_close(got[name], clipped_sum[name] / 2.0, rtol=1e-5, atol=1e-6)
     # one example per group is ordinary per-example DP-SGD
-    single = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
-                              noise_multiplier=0.0, groups=torch.arange(6))
-    plain = private_gradient(model, nn.functional.cross_entropy, x, y, max_norm=0.5,
-                             noise_multiplier=0.0)
+    single = private_gradient(
+        model,
+        nn.functional.cross_entropy,
+        x,
+        y,
+        max_norm=0.5,
+        noise_multiplier=0.0,
+        groups=torch.arange(6),
+    )
+    plain = private_gradient(
+        model, nn.functional.cross_entropy, x, y, max_norm=0.5, noise_multiplier=0.0
+    )
     for name in plain:
         torch.testing.assert_close(single[name], plain[name])
     with pytest.raises(ValueError, match="1-D integer"):
-        average_by_group(per_sample_gradients(model, nn.functional.cross_entropy, x, y),
-                         torch.zeros(6))
+        average_by_group(
+            per_sample_gradients(model, nn.functional.cross_entropy, x, y), torch.zeros(6)
+        )
     with pytest.raises(ValueError, match="entries"):
-        average_by_group(per_sample_gradients(model, nn.functional.cross_entropy, x, y),
-                         torch.zeros(5, dtype=torch.long))
+        average_by_group(
+            per_sample_gradients(model, nn.functional.cross_entropy, x, y),
+            torch.zeros(5, dtype=torch.long),
+        )
 
 
 def test_a_patient_with_many_examples_moves_the_sum_by_at_most_c():
     """The privacy unit is the patient: its influence is bounded whatever its size."""
     model, x, y = _model_and_batch()
-    big = torch.cat([x * 30] * 20)                # one patient, 120 examples
-    many = private_gradient(model, nn.functional.cross_entropy, big, torch.cat([y] * 20),
-                            max_norm=1.0, noise_multiplier=0.0, expected_batch_size=1.0,
-                            groups=torch.zeros(120, dtype=torch.long))
-    norm = torch.sqrt(sum((g ** 2).sum() for g in many.values()))
+    big = torch.cat([x * 30] * 20)  # one patient, 120 examples
+    many = private_gradient(
+        model,
+        nn.functional.cross_entropy,
+        big,
+        torch.cat([y] * 20),
+        max_norm=1.0,
+        noise_multiplier=0.0,
+        expected_batch_size=1.0,
+        groups=torch.zeros(120, dtype=torch.long),
+    )
+    norm = torch.sqrt(sum((g**2).sum() for g in many.values()))
     assert float(norm) <= 1.0 + 1e-5
-    per_example = private_gradient(model, nn.functional.cross_entropy, big, torch.cat([y] * 20),
-                                   max_norm=1.0, noise_multiplier=0.0, expected_batch_size=1.0)
-    assert float(torch.sqrt(sum((g ** 2).sum() for g in per_example.values()))) > 5.0
+    per_example = private_gradient(
+        model,
+        nn.functional.cross_entropy,
+        big,
+        torch.cat([y] * 20),
+        max_norm=1.0,
+        noise_multiplier=0.0,
+        expected_batch_size=1.0,
+    )
+    assert float(torch.sqrt(sum((g**2).sum() for g in per_example.values()))) > 5.0
 
 
 def test_dpsgd_step_with_groups_equals_private_gradient_step():
     model, x, y = _model_and_batch()
     groups = torch.tensor([0, 0, 1, 1, 2, 2])
     reference = copy.deepcopy(model)
-    gradient = private_gradient(reference, nn.functional.cross_entropy, x, y, max_norm=1.0,
-                                noise_multiplier=1.0, expected_batch_size=3.0, groups=groups,
-                                generator=torch.Generator().manual_seed(4))
+    gradient = private_gradient(
+        reference,
+        nn.functional.cross_entropy,
+        x,
+        y,
+        max_norm=1.0,
+        noise_multiplier=1.0,
+        expected_batch_size=3.0,
+        groups=groups,
+        generator=torch.Generator().manual_seed(4),
+    )
     with torch.no_grad():
         for name, p in reference.named_parameters():
             p -= 0.1 * gradient[name]
-    DPSGD(model, torch.optim.SGD(model.parameters(), lr=0.1), max_norm=1.0, noise_multiplier=1.0,
-          expected_batch_size=3.0, generator=torch.Generator().manual_seed(4)
-          ).step(x, y, nn.functional.cross_entropy, groups=groups)
+    DPSGD(
+        model,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        max_norm=1.0,
+        noise_multiplier=1.0,
+        expected_batch_size=3.0,
+        generator=torch.Generator().manual_seed(4),
+    ).step(x, y, nn.functional.cross_entropy, groups=groups)
     for p, q in zip(model.parameters(), reference.parameters()):
         torch.testing.assert_close(p, q)

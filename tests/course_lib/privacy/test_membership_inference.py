@@ -1,4 +1,5 @@
 """Loss-threshold membership inference on synthetic losses, against scikit-learn's ROC."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """NIfTI header text fields, scrubbing, and the MNI face half-space."""
+
 from __future__ import annotations
 
 import nibabel as nib
@@ -6,7 +7,6 @@ import numpy as np
 import pytest
 
 from course_lib.privacy import face_mask, nifti_header_report, scrub_nifti_header
-
 
 COMMENT = b'{"PatientName": "Doe^John"}'
 

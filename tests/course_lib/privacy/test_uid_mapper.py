@@ -1,4 +1,5 @@
 """UidMapper: consistent, unique, valid 2.25 UIDs, reproducible with the namespace."""
+
 from __future__ import annotations
 
 import uuid

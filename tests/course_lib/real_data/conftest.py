@@ -8,6 +8,7 @@ serves them with ``http.server`` on the loopback interface as ``COURSE_DATA_MIRR
 loaders then go through the real download path: mirror URL, checksum, safe extraction.
 The registry's own URLs point at ``.invalid`` hosts: any attempt to leave 127.0.0.1 fails.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,10 +61,12 @@ def mirror(tmp_path, monkeypatch):
     """
     root = tmp_path / "mirror"
     root.mkdir()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
-                                functools.partial(_QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     monkeypatch.setenv("COURSE_DATA_MIRROR", f"http://127.0.0.1:{httpd.server_address[1]}")
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "course-data"))
@@ -80,10 +83,15 @@ def mirror(tmp_path, monkeypatch):
             (root / name / filename).write_bytes(body)
             entry = dict(packaged["datasets"][name])  # the real entry, with its metadata...
             entry.update(extra)
-            entry["files"] = [{"filename": filename,  # ...but the miniature's file
-                               "urls": [f"https://{name}.invalid/{filename}"],
-                               "hash": "md5:" + hashlib.md5(body).hexdigest(),
-                               "source": entry["files"][0]["source"], "extract": extract}]
+            entry["files"] = [
+                {
+                    "filename": filename,  # ...but the miniature's file
+                    "urls": [f"https://{name}.invalid/{filename}"],
+                    "hash": "md5:" + hashlib.md5(body).hexdigest(),
+                    "source": entry["files"][0]["source"],
+                    "extract": extract,
+                }
+            ]
             datasets[name] = entry
         path = tmp_path / "registry.json"
         path.write_text(json.dumps({"sources": packaged["sources"], "datasets": datasets}))

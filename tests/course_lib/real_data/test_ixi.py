@@ -1,4 +1,5 @@
 """course_lib.real_data.ixi on a miniature IXI served from 127.0.0.1 (chapters 03a, 07, 08)."""
+
 from __future__ import annotations
 
 import nibabel as nib
@@ -21,14 +22,20 @@ PD = {s: RNG.integers(0, 900, (12, 16, 10)).astype(np.int16) for s, _, _ in SUBJ
 @pytest.fixture
 def registry(mirror, build):
     def contrast_tar(suffix, arrays, affine, slope=None):
-        return build.tar({f"IXI{s}-{site}-{n}-{suffix}.nii.gz":
-                          build.nifti_gz(arrays[s], affine, slope) for s, site, n in SUBJECTS})
+        return build.tar(
+            {
+                f"IXI{s}-{site}-{n}-{suffix}.nii.gz": build.nifti_gz(arrays[s], affine, slope)
+                for s, site, n in SUBJECTS
+            }
+        )
 
-    return mirror({
-        "ixi_t1": ("IXI-T1.tar", contrast_tar("T1", T1, T1_AFFINE), True, {}),
-        "ixi_t2": ("IXI-T2.tar", contrast_tar("T2", T2, T2_AFFINE), True, {}),
-        "ixi_pd": ("IXI-PD.tar", contrast_tar("PD", PD, T2_AFFINE, slope=0.5), True, {}),
-    })
+    return mirror(
+        {
+            "ixi_t1": ("IXI-T1.tar", contrast_tar("T1", T1, T1_AFFINE), True, {}),
+            "ixi_t2": ("IXI-T2.tar", contrast_tar("T2", T2, T2_AFFINE), True, {}),
+            "ixi_pd": ("IXI-PD.tar", contrast_tar("PD", PD, T2_AFFINE, slope=0.5), True, {}),
+        }
+    )
 
 
 def _canonical(array, affine):
@@ -81,8 +88,9 @@ def test_t1_with_t2_is_refused_with_the_reason(registry):
 
 
 def test_sites_and_n_select_subjects(registry):
-    assert [s.id for s in ixi_subjects(("T1w",), sites=("HH",), download=True,
-                                       registry=registry)] == ["IXI012"]
+    assert [
+        s.id for s in ixi_subjects(("T1w",), sites=("HH",), download=True, registry=registry)
+    ] == ["IXI012"]
     assert len(ixi_subjects(("T1w",), n=2, registry=registry)) == 2
     with pytest.raises(ValueError, match="must be one of"):
         ixi_subjects(("T1",), registry=registry)

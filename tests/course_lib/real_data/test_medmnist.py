@@ -1,4 +1,5 @@
 """course_lib.real_data.medmnist on a miniature OrganAMNIST served from 127.0.0.1 (chapter 10)."""
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,7 @@ def _npz(arrays) -> bytes:
 
 @pytest.fixture
 def registry(mirror):
-    return mirror({"organamnist": ("organamnist.npz", _npz(ARRAYS), False,
-                                   {"n_samples": COUNTS})})
+    return mirror({"organamnist": ("organamnist.npz", _npz(ARRAYS), False, {"n_samples": COUNTS})})
 
 
 @pytest.mark.parametrize("split", ["train", "val", "test"])
@@ -46,7 +46,15 @@ def test_first_n_and_bad_split(registry):
 
 
 def test_counts_that_disagree_with_the_registry_are_named(mirror):
-    registry = mirror({"organamnist": ("organamnist.npz", _npz(ARRAYS), False,
-                                       {"n_samples": {"train": 99, "val": 4, "test": 6}})})
+    registry = mirror(
+        {
+            "organamnist": (
+                "organamnist.npz",
+                _npz(ARRAYS),
+                False,
+                {"n_samples": {"train": 99, "val": 4, "test": 6}},
+            )
+        }
+    )
     with pytest.raises(CorruptFileError, match="registry: 99"):
         medmnist_split("train", download=True, registry=registry)

@@ -1,4 +1,5 @@
 """course_lib.real_data.msd on miniature decathlon tasks served from 127.0.0.1 (chapters 04, 09)."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,16 @@ def _task(build, task, modality, labels, images, label_maps):
         members[f"{task}/labelsTr/{case}"] = build.nifti_gz(label, RAS)
         training.append({"image": f"./imagesTr/{case}", "label": f"./labelsTr/{case}"})
     members[f"{task}/imagesTs/test_001.nii.gz"] = build.nifti_gz(images[0], RAS)
-    members[f"{task}/dataset.json"] = json.dumps({
-        "name": task, "modality": modality, "labels": labels, "numTraining": len(training),
-        "training": training, "test": [f"./imagesTs/test_001.nii.gz"]}).encode()
+    members[f"{task}/dataset.json"] = json.dumps(
+        {
+            "name": task,
+            "modality": modality,
+            "labels": labels,
+            "numTraining": len(training),
+            "training": training,
+            "test": ["./imagesTs/test_001.nii.gz"],
+        }
+    ).encode()
     members[f"._{task}"] = APPLE_DOUBLE
     return build.tar(members)
 
@@ -34,20 +42,39 @@ HIPPO_IMAGES = [RNG.normal(100, 20, (9, 11, 8)).astype(np.float32) for _ in rang
 HIPPO_LABELS = [RNG.integers(0, 3, (9, 11, 8)).astype(np.uint8) for _ in range(3)]
 BRAIN = np.zeros((12, 12, 10), dtype=bool)
 BRAIN[2:10, 2:10, 2:8] = True
-TUMOR_IMAGES = [np.where(BRAIN[..., None], RNG.normal(1, 0.2, (12, 12, 10, 4)), 0).astype(np.float32)
-                for _ in range(2)]
-TUMOR_LABELS = [np.where(BRAIN, RNG.integers(0, 4, (12, 12, 10)), 0).astype(np.uint8) for _ in range(2)]
+TUMOR_IMAGES = [
+    np.where(BRAIN[..., None], RNG.normal(1, 0.2, (12, 12, 10, 4)), 0).astype(np.float32)
+    for _ in range(2)
+]
+TUMOR_LABELS = [
+    np.where(BRAIN, RNG.integers(0, 4, (12, 12, 10)), 0).astype(np.uint8) for _ in range(2)
+]
 
 
 @pytest.fixture
 def registry(mirror, build):
-    hippo = _task(build, "Task04_Hippocampus", {"0": "MRI"},
-                  {"0": "background", "1": "Anterior", "2": "Posterior"}, HIPPO_IMAGES, HIPPO_LABELS)
-    tumour = _task(build, "Task01_BrainTumour", {"0": "FLAIR", "1": "T1w", "2": "t1gd", "3": "T2w"},
-                   {"0": "background", "1": "edema", "2": "non-enhancing tumor",
-                    "3": "enhancing tumour"}, TUMOR_IMAGES, TUMOR_LABELS)
-    return mirror({"msd_hippocampus": ("Task04_Hippocampus.tar", hippo, True, {}),
-                   "msd_braintumour": ("Task01_BrainTumour.tar", tumour, True, {})})
+    hippo = _task(
+        build,
+        "Task04_Hippocampus",
+        {"0": "MRI"},
+        {"0": "background", "1": "Anterior", "2": "Posterior"},
+        HIPPO_IMAGES,
+        HIPPO_LABELS,
+    )
+    tumour = _task(
+        build,
+        "Task01_BrainTumour",
+        {"0": "FLAIR", "1": "T1w", "2": "t1gd", "3": "T2w"},
+        {"0": "background", "1": "edema", "2": "non-enhancing tumor", "3": "enhancing tumour"},
+        TUMOR_IMAGES,
+        TUMOR_LABELS,
+    )
+    return mirror(
+        {
+            "msd_hippocampus": ("Task04_Hippocampus.tar", hippo, True, {}),
+            "msd_braintumour": ("Task01_BrainTumour.tar", tumour, True, {}),
+        }
+    )
 
 
 def test_hippocampus_cases_with_labels(registry):

@@ -1,4 +1,5 @@
 """The COURSE_DATA switch (every real-data chapter)."""
+
 from __future__ import annotations
 
 import pytest

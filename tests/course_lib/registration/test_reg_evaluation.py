@@ -1,9 +1,14 @@
 """Target registration error and landmark grids."""
+
 import numpy as np
 import pytest
 
-from course_lib.registration import (affine_matrix, apply_affine, landmark_grid,
-                                     target_registration_error)
+from course_lib.registration import (
+    affine_matrix,
+    apply_affine,
+    landmark_grid,
+    target_registration_error,
+)
 
 
 def test_tre_is_zero_for_the_true_transform_and_the_offset_otherwise():

@@ -1,12 +1,21 @@
 """Tests of the chapter-03 affine explorer's pure logic (course_lib.registration.explorer)."""
+
 import numpy as np
 import pytest
 
 from course_lib.registration import N_FREE_PARAMS, affine_matrix, identity_params
-from course_lib.registration.explorer import (FAMILIES, RegistrationExplorer, checkerboard,
-                                              constrain_params, free_parameters, matrix_text,
-                                              overlay_rgb, slider_to_params, SweepBrowser,
-                                              sweep_readout)
+from course_lib.registration.explorer import (
+    FAMILIES,
+    RegistrationExplorer,
+    SweepBrowser,
+    checkerboard,
+    constrain_params,
+    free_parameters,
+    matrix_text,
+    overlay_rgb,
+    slider_to_params,
+    sweep_readout,
+)
 
 
 def _volume(shape=(24, 28, 20), seed=0):
@@ -28,7 +37,7 @@ def test_constrain_params_projects_onto_each_family():
     np.testing.assert_array_equal(rigid[:6], q[:6])
     np.testing.assert_array_equal(rigid[6:], [1, 1, 1, 0, 0, 0])
     r = affine_matrix(rigid)[:3, :3]
-    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)   # a rotation
+    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)  # a rotation
     sim = constrain_params(q, "similarity")
     np.testing.assert_array_equal(sim[6:], [1.1, 1.1, 1.1, 0, 0, 0])
     np.testing.assert_array_equal(constrain_params(q, "affine"), q)
@@ -50,7 +59,7 @@ def test_slider_angles_are_degrees():
 
 def test_checkerboard_alternates_and_overlay_is_grey_when_equal():
     f, m = np.zeros((8, 8)), np.ones((8, 8))
-    f[0, 0] = 1.0   # non-constant so the scaling keeps it
+    f[0, 0] = 1.0  # non-constant so the scaling keeps it
     board = checkerboard(f, m, tiles=2)
     assert board[0, 0] == 1.0 and board[0, 7] == 1.0 and board[7, 7] == 0.0
     img = np.random.default_rng(0).random((6, 5))
@@ -92,6 +101,7 @@ def test_widget_has_sliders_and_a_readout():
     family.value = "rigid"
     assert sliders[6].disabled and not sliders[0].disabled
     import matplotlib.pyplot as plt
+
     plt.close("all")
 
 
@@ -103,6 +113,7 @@ def test_sweep_browser_readout_and_widget():
     with pytest.raises(ValueError, match="same"):
         SweepBrowser([0.1], jac, [0.8], [0.0], 0.7)
     import matplotlib.pyplot as plt
+
     plt.close(browser.draw(1))
     widgets = pytest.importorskip("ipywidgets")
     ui = browser.widget()

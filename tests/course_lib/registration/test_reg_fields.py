@@ -1,11 +1,18 @@
 """Scaling and squaring, Jacobian determinant, folding, regularisers."""
+
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (bending_energy, diffusion_energy, folding_fraction,
-                                     integrate_velocity, jacobian_determinant, warp_voxels)
+from course_lib.registration import (
+    bending_energy,
+    diffusion_energy,
+    folding_fraction,
+    integrate_velocity,
+    jacobian_determinant,
+    warp_voxels,
+)
 
 
 def _smooth_field(shape, amplitude, seed=0, sigma=4.0):

@@ -1,4 +1,5 @@
 """Gaussian smoothing (torch vs scipy) and the pyramid's grids."""
+
 import numpy as np
 import pytest
 import torch
@@ -23,7 +24,7 @@ def test_pyramid_keeps_world_coordinates():
     img = np.random.default_rng(1).random((33, 20, 9))
     levels = image_pyramid(img, aff, factors=(4, 2, 1))
     assert [lv[0].shape for lv in levels] == [(9, 5, 3), (17, 10, 5), (33, 20, 9)]
-    for (arr, a), f in zip(levels, (4, 2, 1)):
+    for (_arr, a), f in zip(levels, (4, 2, 1)):
         np.testing.assert_allclose(a[:3, 3], aff[:3, 3])  # voxel 0 stays put
         np.testing.assert_allclose(np.diag(a)[:3], np.diag(aff)[:3] * f)
     np.testing.assert_array_equal(levels[-1][0], img)

@@ -1,11 +1,11 @@
 """Similarity measures: values against NumPy references, alignment behaviour."""
+
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (local_ncc, mutual_information, ncc, similarity_loss,
-                                     ssd)
+from course_lib.registration import local_ncc, mutual_information, ncc, similarity_loss, ssd
 
 
 def _phantom(shape=(48, 48), seed=0):
@@ -42,8 +42,7 @@ def test_mutual_information_matches_hard_histogram_when_kernel_is_narrow():
     a = rng.random(4000)
     b = np.clip(a + 0.1 * rng.normal(size=a.size), 0, 1)
     bins = 16
-    mi = float(mutual_information(torch.from_numpy(a), torch.from_numpy(b), bins=bins,
-                                  sigma=0.05))
+    mi = float(mutual_information(torch.from_numpy(a), torch.from_numpy(b), bins=bins, sigma=0.05))
 
     def pos(x):
         return (x - x.min()) / (x.max() - x.min()) * (bins - 1)

@@ -10,14 +10,22 @@ Conventions that differ and are converted here, once:
 * ITK's ``Correlation`` metric is ``-NCC**2`` (the sign of the correlation is lost), ours
   :func:`~course_lib.registration.ncc` is Pearson's ``r``.
 """
+
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (affine_matrix, apply_affine, landmark_grid,
-                                     mutual_information, ncc, register_affine, resample,
-                                     target_registration_error)
+from course_lib.registration import (
+    affine_matrix,
+    apply_affine,
+    landmark_grid,
+    mutual_information,
+    ncc,
+    register_affine,
+    resample,
+    target_registration_error,
+)
 
 sitk = pytest.importorskip("SimpleITK")
 
@@ -90,13 +98,19 @@ def test_resample_matches_sitk_resample(mode):
     src_aff = _grid_affine([1.5, 2.0, 2.5], [-14.0, 20.0, -9.0], angles=(0.1, -0.2, 0.3))
     tgt_aff = _grid_affine([1.8, 1.8, 2.2], [-12.0, 18.0, -8.0], angles=(-0.05, 0.1, 0.0))
     tgt_shape = (16, 19, 15)
-    transform = affine_matrix([2.0, -3.0, 1.5, 0.05, 0.1, -0.08, 1.05, 0.95, 1.02, 0.03, -0.02, 0.01])
+    transform = affine_matrix(
+        [2.0, -3.0, 1.5, 0.05, 0.1, -0.08, 1.05, 0.95, 1.02, 0.03, -0.02, 0.01]
+    )
 
     ours = resample(source, src_aff, tgt_aff, tgt_shape, transform=transform)
-    reference = sitk.Resample(_to_sitk(source, src_aff), _to_sitk(np.zeros(tgt_shape), tgt_aff),
-                              _sitk_affine(transform),
-                              sitk.sitkLinear if mode == "linear" else sitk.sitkNearestNeighbor,
-                              0.0, sitk.sitkFloat64)
+    reference = sitk.Resample(
+        _to_sitk(source, src_aff),
+        _to_sitk(np.zeros(tgt_shape), tgt_aff),
+        _sitk_affine(transform),
+        sitk.sitkLinear if mode == "linear" else sitk.sitkNearestNeighbor,
+        0.0,
+        sitk.sitkFloat64,
+    )
     theirs = sitk.GetArrayFromImage(reference).T
 
     # compare where the sampled point lies inside the source (edge handling differs:
@@ -121,10 +135,14 @@ def test_ncc_squared_is_minus_itk_correlation():
     mask[3:12, 4:15, 2:10] = True
     for m in (moving, -moving):  # ITK loses the sign of the correlation
         for sel in (None, mask):
-            ours = float(ncc(torch.from_numpy(fixed if sel is None else fixed[sel]),
-                             torch.from_numpy(m if sel is None else m[sel])))
+            ours = float(
+                ncc(
+                    torch.from_numpy(fixed if sel is None else fixed[sel]),
+                    torch.from_numpy(m if sel is None else m[sel]),
+                )
+            )
             itk = _metric_value(fixed, m, aff, lambda r: r.SetMetricAsCorrelation(), sel)
-            assert ours ** 2 == pytest.approx(-itk, rel=1e-5)  # ITK computes in float32
+            assert ours**2 == pytest.approx(-itk, rel=1e-5)  # ITK computes in float32
 
 
 def test_mutual_information_matches_a_hard_histogram():
@@ -139,8 +157,9 @@ def test_mutual_information_matches_a_hard_histogram():
         return np.rint((x - x.min()) / (x.max() - x.min()) * (bins - 1)).astype(int).ravel()
 
     reference = metrics.mutual_info_score(nearest_bin(fixed), nearest_bin(moving))  # nats
-    ours = float(mutual_information(torch.from_numpy(fixed), torch.from_numpy(moving),
-                                    bins=bins, sigma=1e-4))
+    ours = float(
+        mutual_information(torch.from_numpy(fixed), torch.from_numpy(moving), bins=bins, sigma=1e-4)
+    )
     assert ours == pytest.approx(reference, rel=1e-6)
 
 
@@ -149,18 +168,26 @@ def test_mutual_information_agrees_with_itk_mattes_on_the_optimum():
     at the alignment and fall as the moving image is shifted away (same overlap)."""
     aff = _grid_affine([2.0, 2.0, 2.0], [0.0, 0.0, 0.0])
     fixed = _smooth_volume((24, 24, 20), seed=5)
-    moving = np.exp(-fixed ** 2 * 4.0)  # another "contrast", non-monotonic
+    moving = np.exp(-(fixed**2) * 4.0)  # another "contrast", non-monotonic
     shifts = [0, 1, 2, 4]  # voxels along i: no interpolation
     ours, itk = [], []
     core = (slice(4, 20), slice(None), slice(None))  # the same fixed voxels for every shift
     for s in shifts:
         shifted = np.roll(moving, -s, axis=0)
-        ours.append(float(mutual_information(torch.from_numpy(fixed[core]),
-                                             torch.from_numpy(shifted[core]), bins=32)))
+        ours.append(
+            float(
+                mutual_information(
+                    torch.from_numpy(fixed[core]), torch.from_numpy(shifted[core]), bins=32
+                )
+            )
+        )
         mask = np.zeros(fixed.shape, dtype=bool)
         mask[core] = True
-        itk.append(-_metric_value(fixed, shifted, aff,
-                                  lambda r: r.SetMetricAsMattesMutualInformation(32), mask))
+        itk.append(
+            -_metric_value(
+                fixed, shifted, aff, lambda r: r.SetMetricAsMattesMutualInformation(32), mask
+            )
+        )
     assert np.all(np.diff(ours) < 0) and np.all(np.diff(itk) < 0), (ours, itk)
 
 
@@ -172,8 +199,14 @@ def _blob_pair(transform, shape=(32, 32, 32), spacing=2.0):
     aff[:3, 3] = -(np.array(shape) - 1) / 2 * spacing
     rng = np.random.default_rng(0)
     extent = (np.array(shape) - 1) / 2 * spacing
-    blobs = [(rng.uniform(-0.5, 0.5, 3) * extent, rng.uniform(0.1, 0.25, 3) * extent.mean(),
-              rng.uniform(0.5, 1.0)) for _ in range(8)]
+    blobs = [
+        (
+            rng.uniform(-0.5, 0.5, 3) * extent,
+            rng.uniform(0.1, 0.25, 3) * extent.mean(),
+            rng.uniform(0.5, 1.0),
+        )
+        for _ in range(8)
+    ]
 
     def g(world):
         return sum(a * np.exp(-0.5 * (((world - c) / s) ** 2).sum(-1)) for c, s, a in blobs)
@@ -193,17 +226,23 @@ def _sitk_register(fixed, moving, aff, metric):
     reg.SetMetricSamplingStrategy(reg.NONE)
     reg.SetInterpolator(sitk.sitkLinear)
     if metric == "mi":  # the optimiser that converged for each metric on this pair
-        reg.SetOptimizerAsRegularStepGradientDescent(learningRate=1.0, minStep=1e-4,
-                                                     numberOfIterations=300, relaxationFactor=0.5)
+        reg.SetOptimizerAsRegularStepGradientDescent(
+            learningRate=1.0, minStep=1e-4, numberOfIterations=300, relaxationFactor=0.5
+        )
     else:
-        reg.SetOptimizerAsGradientDescent(learningRate=1.0, numberOfIterations=300,
-                                          convergenceMinimumValue=1e-8, convergenceWindowSize=10)
+        reg.SetOptimizerAsGradientDescent(
+            learningRate=1.0,
+            numberOfIterations=300,
+            convergenceMinimumValue=1e-8,
+            convergenceWindowSize=10,
+        )
     reg.SetOptimizerScalesFromPhysicalShift()
     reg.SetShrinkFactorsPerLevel([2, 1])
     reg.SetSmoothingSigmasPerLevel([1, 0])
     f, m = _to_sitk(fixed, aff), _to_sitk(moving, aff)
-    init = sitk.CenteredTransformInitializer(f, m, sitk.AffineTransform(3),
-                                             sitk.CenteredTransformInitializerFilter.MOMENTS)
+    init = sitk.CenteredTransformInitializer(
+        f, m, sitk.AffineTransform(3), sitk.CenteredTransformInitializerFilter.MOMENTS
+    )
     reg.SetInitialTransform(init, inPlace=False)
     return _ras_matrix(reg.Execute(f, m))
 
@@ -216,8 +255,17 @@ def test_affine_registration_agrees_with_sitk(metric):
         moving = np.sin(np.pi * moving / moving.max()).astype(np.float32)
     target = apply_affine(truth, points)
     before = target_registration_error(points, target, np.eye(4)).mean()
-    ours = register_affine(fixed, moving, aff, aff, metric=metric, factors=(2, 1),
-                           iterations=(100, 60), progress=False, device="cpu").matrix
+    ours = register_affine(
+        fixed,
+        moving,
+        aff,
+        aff,
+        metric=metric,
+        factors=(2, 1),
+        iterations=(100, 60),
+        progress=False,
+        device="cpu",
+    ).matrix
     theirs = _sitk_register(fixed, moving, aff, metric)
     tre_ours = target_registration_error(points, target, ours).mean()
     tre_itk = target_registration_error(points, target, theirs).mean()

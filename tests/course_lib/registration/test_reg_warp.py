@@ -1,11 +1,17 @@
 """Warping in voxel and world coordinates, checked against scipy.ndimage."""
+
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (affine_matrix, resample, warp_affine, warp_displacement,
-                                     warp_voxels)
+from course_lib.registration import (
+    affine_matrix,
+    resample,
+    warp_affine,
+    warp_displacement,
+    warp_voxels,
+)
 
 
 def _grid_affine(spacing, origin, angle=0.0):
@@ -47,8 +53,11 @@ def test_voxel_warp_matches_scipy(ndim):
     rng = np.random.default_rng(ndim)
     shape = (14, 12, 10)[:ndim]
     image = rng.random(shape)
-    params = ([1.5, -2.0, 0.3, 1.1, 0.9, 0.1] if ndim == 2
-              else [1.5, -2.0, 0.7, 0.1, -0.2, 0.15, 1.1, 0.9, 1.05, 0.05, 0.0, -0.1])
+    params = (
+        [1.5, -2.0, 0.3, 1.1, 0.9, 0.1]
+        if ndim == 2
+        else [1.5, -2.0, 0.7, 0.1, -0.2, 0.15, 1.1, 0.9, 1.05, 0.05, 0.0, -0.1]
+    )
     m = affine_matrix(params)
     out = warp_voxels(torch.from_numpy(image)[None, None], m)[0, 0].numpy()
     ref = ndimage.affine_transform(image, m, order=1, mode="grid-constant")
@@ -89,8 +98,7 @@ def test_world_warp_between_grids_of_different_spacing_is_consistent():
     np.testing.assert_allclose(out.numpy().ravel()[inside], ramp(mapped)[inside], atol=1e-9)
     # the same through a displacement: u = (T - I) X, no affine afterwards
     disp = (mapped - world_f).T.reshape((3,) + fix_shape)
-    out2 = warp_displacement(torch.from_numpy(moving), torch.from_numpy(disp), mov_aff,
-                             fix_aff)
+    out2 = warp_displacement(torch.from_numpy(moving), torch.from_numpy(disp), mov_aff, fix_aff)
     np.testing.assert_allclose(out2.numpy(), out.numpy(), atol=1e-9)
     out3 = resample(moving, mov_aff, fix_aff, fix_shape, transform=t)
     np.testing.assert_allclose(out3, out.numpy(), atol=1e-9)
@@ -134,8 +142,9 @@ def test_batched_transforms_for_augmentation():
     """One image, a batch of voxel-space matrices: each output uses its own matrix."""
     gen = torch.Generator().manual_seed(1)
     image = torch.rand(1, 2, 12, 14, generator=gen)
-    mats = torch.stack([torch.from_numpy(affine_matrix([1.0, -0.5, a, 1, 1, 0])).float()
-                        for a in (0.0, 0.2, -0.3)])
+    mats = torch.stack(
+        [torch.from_numpy(affine_matrix([1.0, -0.5, a, 1, 1, 0])).float() for a in (0.0, 0.2, -0.3)]
+    )
     out = warp_voxels(image, mats)
     assert out.shape == (3, 2, 12, 14)
     for b in range(3):

@@ -1,4 +1,5 @@
 """Shared, session-scoped simulated subjects (2 mm) for the simulator tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,5 +22,6 @@ def lesion_subject(anatomy):
 @pytest.fixture(scope="session")
 def tumor_subject(anatomy):
     """Center 01, seed 3, a BraTS-like tumour, T1w/T1ce/T2w/FLAIR."""
-    return simulate_subject("siemens_verio_3t", seed=3, tumor=True,
-                            contrasts=("T1w", "T1ce", "T2w", "FLAIR"))
+    return simulate_subject(
+        "siemens_verio_3t", seed=3, tumor=True, contrasts=("T1w", "T1ce", "T2w", "FLAIR")
+    )

@@ -1,4 +1,5 @@
 """The simulator's bias field: 2-D shapes for data augmentation, 3-D outputs unchanged."""
+
 import numpy as np
 import pytest
 
@@ -21,7 +22,9 @@ def _former_3d_bias_field(shape, strength, rng, order=3):
     return np.exp(b, out=b)
 
 
-@pytest.mark.parametrize("strength, order, seed", [(0.1, 3, 0), (0.3, 3, 1), (0.2, 2, 2), (0.15, 4, 3)])
+@pytest.mark.parametrize(
+    "strength, order, seed", [(0.1, 3, 0), (0.3, 3, 1), (0.2, 2, 2), (0.15, 4, 3)]
+)
 def test_three_d_fields_are_unchanged(strength, order, seed):
     new = bias_field((20, 23, 17), strength, np.random.default_rng(seed), order=order)
     old = _former_3d_bias_field((20, 23, 17), strength, np.random.default_rng(seed), order=order)
@@ -32,9 +35,9 @@ def test_two_d_field_is_smooth_positive_with_the_requested_strength():
     field = bias_field((60, 70), 0.2, np.random.default_rng(0))
     log = np.log(field)
     assert field.shape == (60, 70) and field.min() > 0
-    assert abs(log.mean()) < 1e-6                       # no constant term: the mean gain is kept
+    assert abs(log.mean()) < 1e-6  # no constant term: the mean gain is kept
     assert log.std() == pytest.approx(0.2, rel=0.1)
-    assert np.abs(np.diff(log, axis=0)).max() < 0.05    # slowly varying
+    assert np.abs(np.diff(log, axis=0)).max() < 0.05  # slowly varying
     assert np.array_equal(bias_field((5, 6), 0.0, np.random.default_rng(0)), np.ones((5, 6)))
     with pytest.raises(ValueError, match="2-D or 3-D"):
         bias_field((5,), 0.1, np.random.default_rng(0))

@@ -1,4 +1,5 @@
 """Tests of course_lib.simulation.long_range: midline-centred slices and the symmetric/asymmetric task."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -28,14 +29,16 @@ def fake_subject(seed: int = 0, asymmetric_feature: bool = False) -> SimpleNames
     image = np.where(brain, 100.0 + 50.0 * (labels == 3) + y / 10.0, 0.0).astype(np.float32)
     if asymmetric_feature:
         image[(np.abs(x - 30) < 4) & (np.abs(y + 17) < 4)] += 500.0  # right side only
-    return SimpleNamespace(images={"FLAIR": image}, brain_mask=brain, labels=labels,
-                           affine=AFFINE, seed=seed)
+    return SimpleNamespace(
+        images={"FLAIR": image}, brain_mask=brain, labels=labels, affine=AFFINE, seed=seed
+    )
 
 
 @pytest.fixture(scope="module")
 def stack() -> SliceStack:
-    return axial_slices([fake_subject(0), fake_subject(1)], size=32, pixel_mm=6.0,
-                        z_range_mm=(0.0, 10.0))
+    return axial_slices(
+        [fake_subject(0), fake_subject(1)], size=32, pixel_mm=6.0, z_range_mm=(0.0, 10.0)
+    )
 
 
 def test_axial_slices_shapes_and_zscore(stack):
@@ -54,8 +57,9 @@ def test_axial_slices_are_centred_on_the_midline(stack):
     np.testing.assert_allclose(stack.images, stack.images[:, :, ::-1], atol=1e-4)
     np.testing.assert_array_equal(stack.white_matter, stack.white_matter[:, :, ::-1])
     # world x grows with the column: a feature at x = +30 mm lands right of the centre
-    one = axial_slices([fake_subject(asymmetric_feature=True)], size=32, pixel_mm=6.0,
-                       z_range_mm=(0.0, 0.0))
+    one = axial_slices(
+        [fake_subject(asymmetric_feature=True)], size=32, pixel_mm=6.0, z_range_mm=(0.0, 0.0)
+    )
     row, col = np.unravel_index(np.argmax(one.images[0]), (32, 32))
     assert col == pytest.approx(15.5 + 30 / 6.0, abs=1.0)
     assert row == pytest.approx(15.5, abs=1.0)  # y = -17 mm is the image centre

@@ -1,4 +1,5 @@
 """Tests for course_lib.simulation.anatomy and .regions (ICBM152 at 2 mm)."""
+
 from __future__ import annotations
 
 import numpy as np

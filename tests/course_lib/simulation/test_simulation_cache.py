@@ -5,6 +5,7 @@ same-size bit flip was never detected (bare EOFError/JSONDecodeError, or wrong a
 returned silently). Each damage below must be found on load, logged in one line naming
 the entry and the file, and the cohort simulated again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,9 @@ ARGS = dict(n=1, center="01", seed=5, lesions=True, contrasts=("T1w",))
 @pytest.fixture(scope="module")
 def pristine():
     """The one subject of the cohort, simulated once for the whole module."""
-    return simulate_subject("siemens_verio_3t", subject_seed(5, "01", 0), 2, lesions=True,
-                            contrasts=("T1w",))
+    return simulate_subject(
+        "siemens_verio_3t", subject_seed(5, "01", 0), 2, lesions=True, contrasts=("T1w",)
+    )
 
 
 @pytest.fixture
@@ -64,8 +66,10 @@ DAMAGES = {
     "cut cohort.json": ("cohort.json", _cut),
     "bit flip in .nii": ("subject_0000/T1w.nii", lambda p: _flip_one_bit(p, 100_000)),
     "bit flip in .nii.gz": ("subject_0000/regions.nii.gz", lambda p: _flip_one_bit(p, 2_000)),
-    "bit flip in subject.json": ("subject_0000/subject.json",
-                                 lambda p: _flip_one_bit(p, p.read_bytes().index(b'"seed"') + 9)),
+    "bit flip in subject.json": (
+        "subject_0000/subject.json",
+        lambda p: _flip_one_bit(p, p.read_bytes().index(b'"seed"') + 9),
+    ),
     "deleted file": ("subject_0000/deformation.nii", lambda p: p.unlink()),
     "unexpected file": ("subject_0000/extra.nii", lambda p: p.write_bytes(b"x")),
     "no checksum list (older cache)": (MANIFEST, lambda p: p.unlink()),
@@ -75,8 +79,9 @@ DAMAGES = {
 
 
 @pytest.mark.parametrize("relative, damage", DAMAGES.values(), ids=DAMAGES.keys())
-def test_damaged_entry_is_detected_logged_once_and_simulated_again(entry, pristine, caplog,
-                                                                   relative, damage):
+def test_damaged_entry_is_detected_logged_once_and_simulated_again(
+    entry, pristine, caplog, relative, damage
+):
     root, calls = entry
     damage(root / relative)
     with caplog.at_level(logging.WARNING, logger="course_lib.simulation"):
@@ -85,7 +90,9 @@ def test_damaged_entry_is_detected_logged_once_and_simulated_again(entry, pristi
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     message = warnings[0].getMessage()
     assert root.name in message and "\n" not in message
-    named = "checksum" if relative == MANIFEST else relative  # a flip there: any file may look wrong
+    named = (
+        "checksum" if relative == MANIFEST else relative
+    )  # a flip there: any file may look wrong
     assert named in message, message
     assert len(calls) == 1  # simulated again, once
     assert np.array_equal(subject.images["T1w"], pristine.images["T1w"])
@@ -114,14 +121,16 @@ def test_intact_entry_loads_identical_arrays_without_simulating(entry, pristine)
 def test_checksum_list_is_standard_sha256sum_format(entry):
     root, _ = entry
     lines = (root / MANIFEST).read_text().splitlines()
-    files = sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                   if p.is_file() and p.name != MANIFEST)
+    files = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name != MANIFEST
+    )
     assert [line.split("  ", 1)[1] for line in lines] == files
     assert all(len(line.split("  ", 1)[0]) == 64 for line in lines)
 
 
-def test_a_leftover_entry_without_cohort_json_does_not_block_storing(course_data_dir, pristine,
-                                                                      monkeypatch):
+def test_a_leftover_entry_without_cohort_json_does_not_block_storing(
+    course_data_dir, pristine, monkeypatch
+):
     monkeypatch.setattr(cohort_module, "simulate_subject", lambda *a, **k: pristine)
     make_cohort(**ARGS)
     (root,) = list(cache_root().iterdir())

@@ -1,4 +1,5 @@
 """Tests for the scanner presets: lookup, errors, and measurable differences between centers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,18 @@ from course_lib.simulation import CENTERS, get_center, simulate_subject
 
 
 def test_keys_and_msseg_aliases():
-    assert list(CENTERS) == ["siemens_verio_3t", "ge_discovery_3t", "siemens_aera_1.5t",
-                             "philips_ingenia_3t"]
-    for alias, key in (("01", "siemens_verio_3t"), ("03", "ge_discovery_3t"),
-                       ("07", "siemens_aera_1.5t"), ("08", "philips_ingenia_3t")):
+    assert list(CENTERS) == [
+        "siemens_verio_3t",
+        "ge_discovery_3t",
+        "siemens_aera_1.5t",
+        "philips_ingenia_3t",
+    ]
+    for alias, key in (
+        ("01", "siemens_verio_3t"),
+        ("03", "ge_discovery_3t"),
+        ("07", "siemens_aera_1.5t"),
+        ("08", "philips_ingenia_3t"),
+    ):
         assert get_center(alias) is CENTERS[key] is get_center(key)
     assert get_center(CENTERS["ge_discovery_3t"]).msseg_id == "03"
 

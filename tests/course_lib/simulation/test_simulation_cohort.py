@@ -1,6 +1,6 @@
 """make_cohort: determinism, seeds, on-disk cache (speed, atomicity, errors)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pytest

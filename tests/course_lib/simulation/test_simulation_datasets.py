@@ -1,4 +1,5 @@
 """Voxel tables over simulated subjects and the subject-level split."""
+
 from __future__ import annotations
 
 import numpy as np

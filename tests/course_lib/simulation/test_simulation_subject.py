@@ -1,4 +1,5 @@
 """Tests for simulate_subject: contrasts, lesions, deformation, determinism, pathology, errors."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,7 +13,9 @@ from course_lib.simulation.deformation import random_deformation
 
 def _means(subject, contrast):
     image = subject.images[contrast]
-    return {k: float(image[subject.labels == v].mean()) for k, v in (("csf", 1), ("gm", 2), ("wm", 3))}
+    return {
+        k: float(image[subject.labels == v].mean()) for k, v in (("csf", 1), ("gm", 2), ("wm", 3))
+    }
 
 
 def test_fields_shapes_and_dtypes(lesion_subject, anatomy):
@@ -123,7 +126,10 @@ def test_low_lesion_load():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(center="siemens_prisma"), "siemens_verio_3t.*ge_discovery_3t.*siemens_aera_1.5t.*philips_ingenia_3t"),
+        (
+            dict(center="siemens_prisma"),
+            "siemens_verio_3t.*ge_discovery_3t.*siemens_aera_1.5t.*philips_ingenia_3t",
+        ),
         (dict(resolution=3), r"\(1, 2\)"),
         (dict(lesions=True, n_raters=-1), "n_raters"),
         (dict(seed=-1), "seed"),

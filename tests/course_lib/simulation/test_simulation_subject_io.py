@@ -1,4 +1,5 @@
 """NIfTI + JSON round trip of a subject."""
+
 from __future__ import annotations
 
 import json

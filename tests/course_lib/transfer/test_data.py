@@ -1,4 +1,5 @@
 """Tests for course_lib.transfer.data: prepared volumes and random / mixed crops."""
+
 import numpy as np
 import pytest
 import torch
@@ -43,18 +44,22 @@ class _Constant(Dataset):
 
 
 def test_mixed_crops_follow_the_requested_fraction_and_seed():
-    mixed = MixedCropDataset(_Constant(0), _Constant(1), target_fraction=0.25,
-                             samples_per_epoch=2000, seed=4)
+    mixed = MixedCropDataset(
+        _Constant(0), _Constant(1), target_fraction=0.25, samples_per_epoch=2000, seed=4
+    )
     draws = [float(mixed[i][0]) for i in range(len(mixed))]
     assert len(mixed) == 2000 and abs(np.mean(draws) - 0.25) < 0.03
     again = MixedCropDataset(_Constant(0), _Constant(1), 0.25, 2000, seed=4)
     assert draws == [float(again[i][0]) for i in range(2000)]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(target_fraction=1.5, samples_per_epoch=4), "target_fraction"),
-    (dict(target_fraction=0.5, samples_per_epoch=0), "samples_per_epoch"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(target_fraction=1.5, samples_per_epoch=4), "target_fraction"),
+        (dict(target_fraction=0.5, samples_per_epoch=0), "samples_per_epoch"),
+    ],
+)
 def test_mixed_crops_reject_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MixedCropDataset(_Constant(0), _Constant(1), **kwargs)

@@ -1,4 +1,5 @@
 """Tests for course_lib.transfer.segmenter: loss, whole-volume segmentation, metrics."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,8 +17,11 @@ def test_dice_bce_loss_prefers_the_right_answer():
     assert float(good) < 0.01 < 1.0 < float(bad)
     logits = torch.randn(2, 1, 8, 8)
     p = torch.sigmoid(logits)
-    expected = (nn.functional.binary_cross_entropy(p, target)
-                + 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1))
+    expected = (
+        nn.functional.binary_cross_entropy(p, target)
+        + 1
+        - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
+    )
     assert float(dice_bce_loss(logits, target)) == pytest.approx(float(expected), rel=1e-5)
 
 
@@ -40,8 +44,6 @@ def test_segment_volume_places_slices_back_on_the_full_grid(fake_subject):
     np.testing.assert_array_equal(pred, subject.lesion_mask)
     scores = evaluate_segmenter(_Threshold(), [v], spacing=2.0)
     assert scores["dice"] == [1.0] and scores["hd95"] == [0.0]
-
-
 
 
 class _Nothing(nn.Module):

@@ -14,9 +14,9 @@ def test_orthogonal_slices_orientation_and_extent():
     affine[:3, 3] = [-3, -4, -7.5]
     views = orthogonal_slices(volume, affine, index=(3, 1, 2))
     sagittal, coronal, axial = views
-    assert sagittal["image"].shape == (6, 5)   # rows z, columns y
-    assert axial["image"].shape == (5, 4)      # rows y, columns x
-    assert axial["image"][1, 3] == 1.0          # drawn at column x=3 (subject's right on the right)
+    assert sagittal["image"].shape == (6, 5)  # rows z, columns y
+    assert axial["image"].shape == (5, 4)  # rows y, columns x
+    assert axial["image"][1, 3] == 1.0  # drawn at column x=3 (subject's right on the right)
     assert axial["extent"] == (-4.0, 4.0, -5.0, 5.0)
     assert axial["world"] == pytest.approx(-7.5 + 3 * 2)
 

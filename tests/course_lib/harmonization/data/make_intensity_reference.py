@@ -21,6 +21,7 @@ and stored in the JSON with the outputs, so the test never depends on a random g
   is the last local maximum of a Gaussian KDE sampled on 80 points (ours: a binned KDE on
   1000 bins with a prominence threshold), so the test compares with a tolerance.
 """
+
 import json
 from pathlib import Path
 
@@ -42,21 +43,33 @@ def three_tissues(rng, n, means, sds, weights):
 
 rng = np.random.default_rng(20240611)
 # Nyul: training images of three "scanners" (different gain, contrast and proportions)
-nyul_train = [three_tissues(rng, 400, (30, 90, 160), (8, 10, 10), (0.15, 0.45, 0.40)),
-              three_tissues(rng, 400, (120, 300, 520), (25, 30, 35), (0.18, 0.42, 0.40)),
-              three_tissues(rng, 400, (60, 170, 220), (10, 12, 12), (0.12, 0.48, 0.40))]
+nyul_train = [
+    three_tissues(rng, 400, (30, 90, 160), (8, 10, 10), (0.15, 0.45, 0.40)),
+    three_tissues(rng, 400, (120, 300, 520), (25, 30, 35), (0.18, 0.42, 0.40)),
+    three_tissues(rng, 400, (60, 170, 220), (10, 12, 12), (0.12, 0.48, 0.40)),
+]
 nyul_test = three_tissues(rng, 400, (200, 520, 930), (40, 45, 50), (0.15, 0.45, 0.40))
-probes = eighths(np.concatenate([[nyul_test.min() - 50.0, nyul_test.min()],
-                                 np.linspace(nyul_test.min(), nyul_test.max(), 16),
-                                 [nyul_test.max(), nyul_test.max() + 50.0]]))
+probes = eighths(
+    np.concatenate(
+        [
+            [nyul_test.min() - 50.0, nyul_test.min()],
+            np.linspace(nyul_test.min(), nyul_test.max(), 16),
+            [nyul_test.max(), nyul_test.max() + 50.0],
+        ]
+    )
+)
 nyul = NyulNormalizer(output_min_value=1.0, output_max_value=100.0)
-nyul.fit_population([NumpyImageAdapter(x) for x in nyul_train],
-                    [NumpyImageAdapter(np.ones_like(x)) for x in nyul_train])
+nyul.fit_population(
+    [NumpyImageAdapter(x) for x in nyul_train],
+    [NumpyImageAdapter(np.ones_like(x)) for x in nyul_train],
+)
 # transform() reads its landmarks from the mask's voxels and maps every voxel: put the probes
 # outside the mask, after the test image's own voxels
 image = np.concatenate([nyul_test, probes])
 mask = np.concatenate([np.ones_like(nyul_test), np.zeros_like(probes)])
-mapped = nyul.transform(NumpyImageAdapter(image), NumpyImageAdapter(mask)).get_data()[len(nyul_test):]
+mapped = nyul.transform(NumpyImageAdapter(image), NumpyImageAdapter(mask)).get_data()[
+    len(nyul_test) :
+]
 
 # WhiteStripe: a clean image and one whose white-matter peak is weaker
 white_stripe_cases = []
@@ -65,19 +78,32 @@ for weights in ((0.15, 0.40, 0.45), (0.20, 0.50, 0.30)):
     ws = WhiteStripeNormalizer(width=0.05, modality=Modality.T1)
     ws.fit(NumpyImageAdapter(values), NumpyImageAdapter(np.ones_like(values)))
     mode = ws._get_tissue_mode(values.astype(np.float32))
-    white_stripe_cases.append({"values": values.tolist(), "mode": float(mode),
-                               "mean": float(ws.mean), "std": float(ws.std)})
+    white_stripe_cases.append(
+        {
+            "values": values.tolist(),
+            "mode": float(mode),
+            "mean": float(ws.mean),
+            "std": float(ws.std),
+        }
+    )
 
 reference = {
-    "provenance": ("Outputs of intensity-normalization 3.0.1 (PyPI; an implementation independent "
-                   "of course_lib) for synthetic inputs stored here; written once by "
-                   "make_intensity_reference.py in this folder, run in a separate virtual "
-                   "environment (see its docstring)."),
+    "provenance": (
+        "Outputs of intensity-normalization 3.0.1 (PyPI; an implementation independent "
+        "of course_lib) for synthetic inputs stored here; written once by "
+        "make_intensity_reference.py in this folder, run in a separate virtual "
+        "environment (see its docstring)."
+    ),
     "package": "intensity-normalization 3.0.1",
-    "nyul": {"percentiles": nyul.percentiles.tolist(), "standard_scale": [1.0, 100.0],
-             "train": [x.tolist() for x in nyul_train], "test": nyul_test.tolist(),
-             "standard_landmarks": nyul.standard_scale.tolist(),
-             "probes": probes.tolist(), "mapped_probes": mapped.astype(float).tolist()},
+    "nyul": {
+        "percentiles": nyul.percentiles.tolist(),
+        "standard_scale": [1.0, 100.0],
+        "train": [x.tolist() for x in nyul_train],
+        "test": nyul_test.tolist(),
+        "standard_landmarks": nyul.standard_scale.tolist(),
+        "probes": probes.tolist(),
+        "mapped_probes": mapped.astype(float).tolist(),
+    },
     "white_stripe": white_stripe_cases,
 }
 path = Path(__file__).with_name("intensity_reference.json")
