@@ -4,32 +4,22 @@ The test reads the notebook cell that defines ``elastic_by_hand`` and executes i
 cannot drift apart.
 """
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
 
 import course_lib.augmentation as A
+from tools.notebook_cells import define_from_notebook
 
 from .conftest import phantom
-
-NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "05_data_augmentation.ipynb"
 
 
 @pytest.fixture(scope="module")
 def elastic_by_hand():
-    cells = [
-        c
-        for c in nbformat.read(NOTEBOOK, as_version=4).cells
-        if c.cell_type == "code" and "def elastic_by_hand" in c.source
-    ]
-    assert len(cells) == 1, "expected exactly one notebook cell defining elastic_by_hand"
-    namespace = {"np": np, "ndimage": ndimage}
-    exec(compile(cells[0].source, f"{NOTEBOOK.name}:elastic_by_hand", "exec"), namespace)
-    return namespace["elastic_by_hand"]
+    return define_from_notebook(
+        "05_data_augmentation.ipynb", "def elastic_by_hand", {"np": np, "ndimage": ndimage}
+    )
 
 
 @pytest.mark.parametrize("grid, sd, seed", [(6, 4.0, 3), (4, 1.5, 0), (8, 3.0, 1)])

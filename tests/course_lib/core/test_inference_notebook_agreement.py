@@ -4,30 +4,22 @@ The test reads the notebook cell that defines ``segment_slices`` and executes it
 cannot drift apart.
 """
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from course_lib.core.inference import predict_volume
 from course_lib.models import UNet
-
-NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_unet_segmentation.ipynb"
+from tools.notebook_cells import define_from_notebook
 
 
 @pytest.fixture(scope="module")
 def segment_slices():
-    cells = [
-        c
-        for c in nbformat.read(NOTEBOOK, as_version=4).cells
-        if c.cell_type == "code" and "def segment_slices" in c.source
-    ]
-    assert len(cells) == 1, "expected exactly one notebook cell defining segment_slices"
-    namespace = {"torch": torch, "device": torch.device("cpu")}
-    exec(compile(cells[0].source, f"{NOTEBOOK.name}:segment_slices", "exec"), namespace)
-    return namespace["segment_slices"]
+    return define_from_notebook(
+        "04_unet_segmentation.ipynb",
+        "def segment_slices",
+        {"torch": torch, "device": torch.device("cpu")},
+    )
 
 
 @pytest.mark.parametrize("spatial_dims, batch", [(2, 32), (2, 3), (3, 32)])

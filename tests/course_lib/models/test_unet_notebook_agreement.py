@@ -5,28 +5,16 @@ The scratch model is not copied here: the test reads the notebook cell that defi
 cannot drift apart.
 """
 
-from pathlib import Path
-
-import nbformat
 import pytest
 import torch
 
 from course_lib.models import UNet
-
-NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_unet_segmentation.ipynb"
+from tools.notebook_cells import define_from_notebook
 
 
 @pytest.fixture(scope="module")
 def scratch_unet_class():
-    cells = [
-        c
-        for c in nbformat.read(NOTEBOOK, as_version=4).cells
-        if c.cell_type == "code" and "class ScratchUNet" in c.source
-    ]
-    assert len(cells) == 1, "expected exactly one notebook cell defining ScratchUNet"
-    namespace: dict = {}
-    exec(compile(cells[0].source, f"{NOTEBOOK.name}:ScratchUNet", "exec"), namespace)
-    return namespace["ScratchUNet"]
+    return define_from_notebook("04_unet_segmentation.ipynb", "class ScratchUNet")
 
 
 def _copy_weights(target: torch.nn.Module, source: torch.nn.Module) -> None:
