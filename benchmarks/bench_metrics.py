@@ -32,13 +32,8 @@ import numpy as np
 import scipy
 from scipy import ndimage
 
-from course_lib.metrics import (
-    assd,
-    hd95,
-    surface_distance_metrics,
-    surface_distances,
-    surface_voxels,
-)
+from course_lib.metrics import assd, hd95, surface_distance_metrics
+from course_lib.metrics.surface import surface_distances, surface_voxels
 
 SHAPE = (197, 233, 189)
 SPACING = (1.0, 1.0, 1.0)

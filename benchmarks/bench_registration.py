@@ -97,8 +97,8 @@ from course_lib.registration import (  # noqa: E402
     landmark_grid,
     register_affine,
     target_registration_error,
-    warp_affine,
 )
+from course_lib.registration.warp import warp_affine  # noqa: E402
 
 OURS = {
     3: dict(mode="affine", factors=(4, 2, 1), iterations=(100, 60, 30), sampling=0.02),

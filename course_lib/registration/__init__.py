@@ -38,23 +38,19 @@ __getattr__, __dir__, __all__ = attach(
     names={
         "course_lib.geometry": [
             "affine_matrix",
-            "affine_matrix_torch",
             "apply_affine",
             "decompose_affine",
             "identity_params",
         ],
-        "affine_registration": ["N_FREE_PARAMS", "AffineRegistrationResult", "register_affine"],
+        "affine_registration": ["register_affine"],
         "evaluation": ["landmark_grid", "target_registration_error"],
         "fields": [
-            "bending_energy",
-            "diffusion_energy",
             "folding_fraction",
             "integrate_velocity",
             "jacobian_determinant",
         ],
-        "nonlinear_registration": ["NonlinearRegistrationResult", "register_nonlinear"],
-        "pyramid": ["default_sigmas", "gaussian_smooth", "image_pyramid"],
-        "similarity": ["local_ncc", "mutual_information", "ncc", "ssd", "similarity_loss"],
-        "warp": ["resample", "voxel_grid", "warp_affine", "warp_displacement", "warp_voxels"],
+        "nonlinear_registration": ["register_nonlinear"],
+        "similarity": ["local_ncc", "mutual_information", "ncc", "ssd"],
+        "warp": ["resample", "warp_displacement"],
     },
 )

@@ -177,7 +177,7 @@ def register_affine(
         Similarity; ``"mi"`` for different modalities (e.g. T1w to T2w).
     factors, sigmas
         Pyramid shrink factors (coarse to fine) and Gaussian widths (full-resolution
-        voxels, default ``f / 2``); see :func:`~course_lib.registration.image_pyramid`.
+        voxels, default ``f / 2``); see :func:`~course_lib.registration.pyramid.image_pyramid`.
     iterations : int or sequence of int
         Maximum Adam iterations per level.
     lr : float

@@ -142,7 +142,7 @@ def register_nonlinear(
         Weight of ``Reg`` (>= 0).
     metric : {"lncc", "ncc", "ssd", "mi"}
         Mismatch ``Mis`` (its loss form, see
-        :func:`~course_lib.registration.similarity_loss`).
+        :func:`~course_lib.registration.similarity.similarity_loss`).
     factors, sigmas, iterations
         Pyramid shrink factors (coarse to fine), Gaussian widths (voxels) and Adam
         iterations per level. If the last factor is > 1 the field is upsampled to the

@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.registration import (
-    affine_matrix,
-    affine_matrix_torch,
-    apply_affine,
-    decompose_affine,
-    identity_params,
-)
+from course_lib.geometry import affine_matrix_torch
+from course_lib.registration import affine_matrix, apply_affine, decompose_affine, identity_params
 
 
 def _lecture_product(q):

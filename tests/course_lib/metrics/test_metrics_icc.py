@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.metrics import icc, icc_mean_squares
+from course_lib.metrics import icc
+from course_lib.metrics.agreement import icc_mean_squares
 
 # Shrout & Fleiss 1979 (doi:10.1037/0033-2909.86.2.420), Table 2: 6 targets x 4 judges.
 SF_TABLE2 = np.array(

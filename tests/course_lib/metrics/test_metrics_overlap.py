@@ -7,17 +7,8 @@ import pytest
 from scipy import ndimage
 from sklearn import metrics as skm
 
-from course_lib.metrics import (
-    confusion_counts,
-    dice,
-    jaccard,
-    multiclass_dice,
-    per_label,
-    precision,
-    recall,
-    sensitivity,
-    specificity,
-)
+from course_lib.metrics import dice, multiclass_dice, precision, recall, sensitivity, specificity
+from course_lib.metrics.overlap import confusion_counts, jaccard, per_label
 
 
 def _blob(shape, seed, quantile=0.7):

@@ -24,13 +24,10 @@ from scipy import ndimage
 from scipy.spatial.distance import cdist
 from skimage.segmentation import find_boundaries
 
-from course_lib.metrics import (
-    assd,
+from course_lib.metrics import assd, hd95, image_diagonal, surface_distance_metrics
+from course_lib.metrics.surface import (
     average_symmetric_surface_distance,
     hausdorff_distance,
-    hd95,
-    image_diagonal,
-    surface_distance_metrics,
     surface_distances,
     surface_voxels,
 )

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.metrics import volume, volume_difference, voxel_volume
+from course_lib.metrics import volume
+from course_lib.metrics.volumes import volume_difference, voxel_volume
 
 
 def test_volume_in_ml_and_voxels():

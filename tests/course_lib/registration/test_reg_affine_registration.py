@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from course_lib.registration import (
-    N_FREE_PARAMS,
     affine_matrix,
     apply_affine,
     decompose_affine,
@@ -12,6 +11,7 @@ from course_lib.registration import (
     register_affine,
     target_registration_error,
 )
+from course_lib.registration.affine_registration import N_FREE_PARAMS
 
 
 def _blob_function(d, extent, seed=0, n=8):

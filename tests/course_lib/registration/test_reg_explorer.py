@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from course_lib.registration import N_FREE_PARAMS, affine_matrix, identity_params
+from course_lib.registration import affine_matrix, identity_params
+from course_lib.registration.affine_registration import N_FREE_PARAMS
 from course_lib.registration.explorer import (
     FAMILIES,
     RegistrationExplorer,

@@ -5,14 +5,9 @@ import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (
-    bending_energy,
-    diffusion_energy,
-    folding_fraction,
-    integrate_velocity,
-    jacobian_determinant,
-    warp_voxels,
-)
+from course_lib.registration import folding_fraction, integrate_velocity, jacobian_determinant
+from course_lib.registration.fields import bending_energy, diffusion_energy
+from course_lib.registration.warp import warp_voxels
 
 
 def _smooth_field(shape, amplitude, seed=0, sigma=4.0):

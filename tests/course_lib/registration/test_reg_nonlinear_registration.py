@@ -10,8 +10,8 @@ from course_lib.registration import (
     integrate_velocity,
     register_nonlinear,
     warp_displacement,
-    warp_voxels,
 )
+from course_lib.registration.warp import warp_voxels
 
 
 def _texture(shape, seed=0):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import default_sigmas, gaussian_smooth, image_pyramid
+from course_lib.registration.pyramid import default_sigmas, gaussian_smooth, image_pyramid
 
 
 @pytest.mark.parametrize("shape", [(20, 17), (12, 15, 11)])

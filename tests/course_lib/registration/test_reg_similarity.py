@@ -5,7 +5,8 @@ import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import local_ncc, mutual_information, ncc, similarity_loss, ssd
+from course_lib.registration import local_ncc, mutual_information, ncc, ssd
+from course_lib.registration.similarity import similarity_loss
 
 
 def _phantom(shape=(48, 48), seed=0):

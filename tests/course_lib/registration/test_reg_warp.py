@@ -5,13 +5,8 @@ import pytest
 import torch
 from scipy import ndimage
 
-from course_lib.registration import (
-    affine_matrix,
-    resample,
-    warp_affine,
-    warp_displacement,
-    warp_voxels,
-)
+from course_lib.registration import affine_matrix, resample, warp_displacement
+from course_lib.registration.warp import warp_affine, warp_voxels
 
 
 def _grid_affine(spacing, origin, angle=0.0):
