@@ -38,7 +38,7 @@ NUMERIC_ENV_portable := $(NUMERIC_ENV_threads1) $(NUMERIC_ENV_avx2) $(NUMERIC_EN
 ifeq ($(origin NUMERIC_ENV_$(NUMERIC)),undefined)
 $(error NUMERIC=$(NUMERIC) is not a numeric configuration: use portable, default, threads1, aten, avx2 or onednn)
 endif
-NUMERIC_ENV := $(NUMERIC_ENV_$(NUMERIC))
+NUMERIC_ENV := COURSE_NUMERIC=$(NUMERIC) $(NUMERIC_ENV_$(NUMERIC))
 
 .PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
 

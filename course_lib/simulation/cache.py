@@ -3,7 +3,12 @@
 A cohort lives in ``<data_dir>/simulated/<key>/`` where ``<data_dir>`` is
 :func:`course_lib.core.paths.data_dir` (env ``COURSE_DATA_DIR``) and ``<key>`` is the
 first 16 hex digits of the SHA-256 of the canonical JSON of the cohort's
-arguments plus the simulation version. The entry is built in a temporary
+arguments, the simulation version and the numeric configuration (env ``COURSE_NUMERIC``,
+set by the Makefile: ``portable`` for ``make execute``/``make test-notebooks``, ``native``
+otherwise). NumPy's SIMD loops differ in the last bit between CPUs and configurations, so a
+cohort simulated by ``make lab`` on an AVX-512 machine is not the one the pinned
+configuration simulates, and trained results downstream differ; separate entries keep the
+stored notebook outputs reproducible. The entry is built in a temporary
 sibling directory and renamed into place in one ``os.replace`` step, so readers
 never see a partial entry; if two processes race, the first rename wins and the
 other copy is discarded.
@@ -33,6 +38,7 @@ from .subject import SIMULATION_VERSION, Subject
 from .subject_io import load_subject, save_subject
 
 __all__ = [
+    "NUMERIC_ENV",
     "cache_root",
     "cohort_key",
     "load_cohort",
@@ -44,6 +50,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+NUMERIC_ENV = "COURSE_NUMERIC"
 COHORT_JSON = "cohort.json"
 MANIFEST = "SHA256SUMS"
 _CHUNK = 1 << 20
@@ -55,9 +62,11 @@ def cache_root() -> Path:
 
 
 def cohort_key(arguments: dict) -> str:
-    """Hash of the JSON-canonical ``arguments`` and :data:`SIMULATION_VERSION` (16 hex)."""
+    """Hash of the JSON-canonical ``arguments``, :data:`SIMULATION_VERSION` and the numeric
+    configuration ``$COURSE_NUMERIC`` (16 hex)."""
+    numeric = os.environ.get(NUMERIC_ENV, "native")
     payload = json.dumps(
-        {"arguments": arguments, "version": SIMULATION_VERSION},
+        {"arguments": arguments, "version": SIMULATION_VERSION, "numeric": numeric},
         sort_keys=True,
         separators=(",", ":"),
     )

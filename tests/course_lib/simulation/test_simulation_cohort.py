@@ -86,3 +86,15 @@ def test_bad_arguments(kwargs, error, match, course_data_dir):
 
 def test_zero_subjects(course_data_dir):
     assert make_cohort(0) == []
+
+
+def test_each_numeric_configuration_has_its_own_cache_entry(monkeypatch):
+    from course_lib.simulation.cache import NUMERIC_ENV, cohort_key
+
+    arguments = {"n": 2, "center": "ge_discovery_3t", "seed": 0}
+    monkeypatch.delenv(NUMERIC_ENV, raising=False)
+    native = cohort_key(arguments)
+    monkeypatch.setenv(NUMERIC_ENV, "native")
+    assert cohort_key(arguments) == native
+    monkeypatch.setenv(NUMERIC_ENV, "portable")
+    assert cohort_key(arguments) != native
