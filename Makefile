@@ -43,7 +43,7 @@ $(error NUMERIC=$(NUMERIC) is not a numeric configuration: use portable, default
 endif
 NUMERIC_ENV := COURSE_NUMERIC=$(NUMERIC) $(NUMERIC_ENV_$(NUMERIC))
 
-.PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
+.PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean clean-cache venv
 
 venv: $(STAMP)
 
@@ -131,6 +131,12 @@ test-browser: $(STAMP)
 
 benchmarks: $(STAMP)
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Empty the simulated-cohort cache (about 10 GB after every chapter has run; bound it with
+# COURSE_CACHE_LIMIT_GB). Downloaded real data sets in the same data directory are kept.
+clean-cache: $(STAMP)
+	$(PY) -c "import shutil; from course_lib.simulation.cache import cache_root; \
+	  print('removing', cache_root()); shutil.rmtree(cache_root(), ignore_errors=True)"
 
 clean:
 	rm -rf build .pytest_cache
