@@ -234,7 +234,9 @@ class ScribbleForest:
         """The training set a scribble map defines: features and class of every painted pixel."""
         scribbles = np.asarray(scribbles)
         if scribbles.shape != self.mask.shape:
-            raise ValueError(f"`scribbles` has shape {scribbles.shape}, expected {self.mask.shape}.")
+            raise ValueError(
+                f"`scribbles` has shape {scribbles.shape}, expected {self.mask.shape}."
+            )
         painted = scribbles > 0
         return self.features[painted], scribbles[painted].astype(np.int64)
 

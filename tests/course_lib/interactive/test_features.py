@@ -27,7 +27,9 @@ def image():
 @pytest.mark.parametrize("sigma", [0.7, 1.6, 3.5])
 def test_gaussian_gradient_and_log_match_scipy_and_skimage(image, sigma):
     bank = filter_bank(image, sigmas=[sigma])
-    smoothed = filters.gaussian(image, sigma=sigma, mode="reflect", truncate=4.0, preserve_range=True)
+    smoothed = filters.gaussian(
+        image, sigma=sigma, mode="reflect", truncate=4.0, preserve_range=True
+    )
     np.testing.assert_allclose(bank[..., 1], smoothed, atol=1e-5)
     reference = ndimage.gaussian_gradient_magnitude(image, sigma, mode="reflect")
     np.testing.assert_allclose(gradient_magnitude(image, sigma), reference, atol=1e-10)
@@ -52,8 +54,10 @@ def test_structure_tensor_eigenvalues_match_skimage_on_the_same_tensor(image):
     sigma, inner = 2.0, 1.0
     dx = ndimage.gaussian_filter(image, inner, order=(1, 0), mode="reflect")
     dy = ndimage.gaussian_filter(image, inner, order=(0, 1), mode="reflect")
-    tensor = [ndimage.gaussian_filter(a * b, sigma, mode="reflect") for a, b in
-              ((dx, dx), (dx, dy), (dy, dy))]
+    tensor = [
+        ndimage.gaussian_filter(a * b, sigma, mode="reflect")
+        for a, b in ((dx, dx), (dx, dy), (dy, dy))
+    ]
     reference = feature.structure_tensor_eigenvalues(tensor)
     ours = structure_tensor_eigenvalues(image, sigma, inner_scale=inner)
     np.testing.assert_allclose(ours, reference, rtol=1e-6, atol=1e-12)

@@ -46,7 +46,9 @@ def test_paint_later_strokes_win_and_zero_means_unpainted():
     assert set(np.unique(scribbles)) == {0, 1, 2}
 
 
-@pytest.mark.parametrize("label, points, radius", [(0, ((1, 1),), 1), (1, (), 1), (1, ((1, 1),), -1)])
+@pytest.mark.parametrize(
+    "label, points, radius", [(0, ((1, 1),), 1), (1, (), 1), (1, ((1, 1),), -1)]
+)
 def test_bad_strokes_are_rejected(label, points, radius):
     with pytest.raises(ValueError):
         Stroke(label, points, radius)
@@ -76,8 +78,10 @@ def test_forest_learns_from_scribbles_and_shuffled_labels_do_not(phantom):
     assert learned > 0.85
     # The chapter's negative control: the same strokes with their classes permuted.
     rng = np.random.default_rng(0)
-    permuted = [Stroke(int(label), s.points, s.radius) for s, label in
-                zip(strokes, rng.permutation([s.label for s in strokes]))]
+    permuted = [
+        Stroke(int(label), s.points, s.radius)
+        for s, label in zip(strokes, rng.permutation([s.label for s in strokes]))
+    ]
     shuffled = ScribbleForest(features, n_estimators=20, seed=0).fit(paint(truth.shape, permuted))
     control = mean_dice(shuffled.predict(), truth, (1, 2, 3), np.ones_like(truth, bool))
     assert control < learned - 0.3

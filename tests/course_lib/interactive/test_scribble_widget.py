@@ -16,8 +16,14 @@ def session():
     x, y = np.meshgrid(np.arange(40), np.arange(30), indexing="ij")
     truth = np.where(x < 20, 1, 2)
     image = np.where(truth == 1, 0.2, 0.8) + 0.1 * rng.normal(size=truth.shape)
-    return ScribbleSession(image, filter_bank(image, (1.0,)), np.ones(truth.shape, bool),
-                           {1: "dark", 2: "bright"}, truth=truth, n_estimators=10)
+    return ScribbleSession(
+        image,
+        filter_bank(image, (1.0,)),
+        np.ones(truth.shape, bool),
+        {1: "dark", 2: "bright"},
+        truth=truth,
+        n_estimators=10,
+    )
 
 
 def test_prediction_appears_once_two_classes_are_painted(session):
