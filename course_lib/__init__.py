@@ -47,6 +47,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            membership_inference)
 12       evaluation, challenges            ``evaluation`` (consensus: majority vote and
                                            STAPLE, challenge, kappa), ``metrics``
+13       interactive learning (ilastik)    ``interactive`` (features, scribble_forest,
+                                           simulated_user, scribble_widget)
 any      real public data (optional)       ``real_data`` (``COURSE_DATA=real``), with
                                            ``data_fetch``; ``exceptions``
 =======  ================================  ===============================================
@@ -70,6 +72,7 @@ __getattr__, __dir__, __all__ = attach(
         "exceptions",
         "geometry",
         "harmonization",
+        "interactive",
         "metrics",
         "models",
         "nifti",

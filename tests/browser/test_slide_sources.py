@@ -29,6 +29,7 @@ PLANNED = {
     "11a_privacy_deidentification",
     "11b_federated_learning_dp",
     "12_evaluation_challenges",
+    "13_interactive_learning",
 }
 
 
