@@ -17,6 +17,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            ``classic.features``, ``metrics.overlap``
 01a      the data simulator                ``simulation`` (mr_physics, acquisition,
                                            centers, lesions, raters, tumors)
+01b      2-D image classification          ``models.cnn_classifier``,
+                                           ``core.inference``, ``simulation``
 02       patch CNN, lesions                ``models.patch_cnn``,
                                            ``models.dense_prediction``,
                                            ``classic.features``, ``metrics``
