@@ -51,6 +51,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            STAPLE, challenge, kappa), ``metrics``
 13       interactive learning (ilastik)    ``interactive`` (features, scribble_forest,
                                            simulated_user, scribble_widget)
+14       self-supervised learning          ``selfsupervised`` (slices, contrastive,
+                                           probe), ``augmentation``
 any      real public data (optional)       ``real_data`` (``COURSE_DATA=real``), with
                                            ``data_fetch``; ``exceptions``
 =======  ================================  ===============================================
@@ -81,6 +83,7 @@ __getattr__, __dir__, __all__ = attach(
         "privacy",
         "real_data",
         "registration",
+        "selfsupervised",
         "simulation",
         "transfer",
         "viz",

@@ -31,6 +31,7 @@ PLANNED = {
     "11b_federated_learning_dp",
     "12_evaluation_challenges",
     "13_interactive_learning",
+    "14_self_supervised",
 }
 
 
