@@ -17,6 +17,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            ``classic.features``, ``metrics.overlap``
 01a      the data simulator                ``simulation`` (mr_physics, acquisition,
                                            centers, lesions, raters, tumors)
+01b      2-D image classification          ``models.cnn_classifier``,
+                                           ``core.inference``, ``simulation``
 02       patch CNN, lesions                ``models.patch_cnn``,
                                            ``models.dense_prediction``,
                                            ``classic.features``, ``metrics``
@@ -47,6 +49,10 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            membership_inference)
 12       evaluation, challenges            ``evaluation`` (consensus: majority vote and
                                            STAPLE, challenge, kappa), ``metrics``
+13       interactive learning (ilastik)    ``interactive`` (features, scribble_forest,
+                                           simulated_user, scribble_widget)
+14       self-supervised learning          ``selfsupervised`` (slices, contrastive,
+                                           probe), ``augmentation``
 any      real public data (optional)       ``real_data`` (``COURSE_DATA=real``), with
                                            ``data_fetch``; ``exceptions``
 =======  ================================  ===============================================
@@ -70,12 +76,14 @@ __getattr__, __dir__, __all__ = attach(
         "exceptions",
         "geometry",
         "harmonization",
+        "interactive",
         "metrics",
         "models",
         "nifti",
         "privacy",
         "real_data",
         "registration",
+        "selfsupervised",
         "simulation",
         "transfer",
         "viz",

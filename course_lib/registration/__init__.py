@@ -30,6 +30,7 @@ __getattr__, __dir__, __all__ = attach(
         "evaluation",
         "explorer",
         "fields",
+        "itk_slices",
         "nonlinear_registration",
         "pyramid",
         "similarity",

@@ -72,13 +72,23 @@ class LevelSampler:
     rng : numpy.random.Generator
     keep_grid : bool
         Return whole images ``(1, 1, *S)`` (local metrics) instead of point vectors.
+    stride : int
+        Keep only the voxels whose indices are all multiples of ``stride`` (a regular,
+        deterministic subset, before any random ``sampling``); 1 keeps all.
     """
 
     def __init__(
-        self, level: dict, sampling: float, rng: np.random.Generator, keep_grid: bool = False
+        self,
+        level: dict,
+        sampling: float,
+        rng: np.random.Generator,
+        keep_grid: bool = False,
+        stride: int = 1,
     ):
         if not 0 < sampling <= 1:
             raise ValueError(f"sampling must be in (0, 1], got {sampling}.")
+        if stride < 1 or (keep_grid and stride > 1):
+            raise ValueError(f"stride must be >= 1 (and 1 with keep_grid), got {stride}.")
         fixed = level["fixed"]
         shape = tuple(fixed.shape[2:])
         self.d = len(shape)
@@ -94,6 +104,9 @@ class LevelSampler:
             keep = torch.ones(vals.numel(), dtype=torch.bool, device=dev)
             if level["mask"] is not None:
                 keep = level["mask"].reshape(-1)
+            if stride > 1:
+                on_grid = (pts.round().long() % stride == 0).all(dim=1)
+                keep = keep & on_grid
             idx = torch.nonzero(keep).reshape(-1)
             if sampling < 1:
                 n = max(16, int(round(sampling * idx.numel())))

@@ -39,7 +39,10 @@ from course_lib.registration._checks import check_choice, default_device, image_
 from course_lib.registration._sampling import LevelSampler, prepare_levels
 from course_lib.registration.similarity import similarity_loss
 
-__all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS"]
+__all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS", "AUTO_MAX_POINTS"]
+
+AUTO_MAX_POINTS = 16384
+"""Most fixed voxels per pyramid level that ``sampling="auto"`` looks at (regular subset)."""
 
 N_FREE_PARAMS = {
     3: {"rigid": 6, "similarity": 7, "rigid+zoom": 9, "affine": 12},
@@ -151,7 +154,7 @@ def register_affine(
     sigmas=None,
     iterations=(100, 60, 30),
     lr: float = 0.5,
-    sampling: float = 1.0,
+    sampling: float | str = "auto",
     init="moments",
     fixed_mask=None,
     tol: float = 0.0,
@@ -182,9 +185,13 @@ def register_affine(
         Maximum Adam iterations per level.
     lr : float
         Initial step of the finest level in mm (level ``f`` starts at ``lr * f``).
-    sampling : float
-        Fraction of fixed voxels used by the metric (a random subset drawn once per
-        level, as SimpleITK's ``RANDOM`` strategy); 1 uses all (required for lncc).
+    sampling : "auto" or float
+        Which fixed voxels the metric looks at. ``"auto"`` (default, deterministic): all
+        of them on levels with at most :data:`AUTO_MAX_POINTS` voxels, else a regular
+        subset (every ``s``-th voxel along each axis, the smallest ``s`` that brings the
+        level to at most that many; SimpleITK's ``REGULAR`` strategy without jitter). A
+        float is the fraction of voxels in a random subset drawn once per level with
+        ``seed`` (SimpleITK's ``RANDOM``); 1 uses all. lncc always uses all.
     init : {"moments", "geometry", "identity"} or array_like
         Starting point: align centres of mass, or grid centres, or nothing; a ``(d+1,
         d+1)`` matrix is used as the initial transform (optimisation then refines it).
@@ -226,8 +233,11 @@ def register_affine(
             f"iterations has {len(iters)} entries but factors has "
             f"{len(factors)}: give one maximum per pyramid level."
         )
-    if metric == "lncc" and sampling < 1:
-        raise ValueError("metric='lncc' needs whole images: set sampling=1.0.")
+    auto = isinstance(sampling, str)
+    if auto:
+        check_choice("sampling", sampling, ("auto",))
+    elif metric == "lncc" and sampling < 1:
+        raise ValueError("metric='lncc' needs whole images: set sampling=1.0 or 'auto'.")
     device = default_device(device)
     loss_fn = similarity_loss(metric, **(metric_kwargs or {}))
 
@@ -258,7 +268,14 @@ def register_affine(
     bar = tqdm(total=sum(iters), disable=not progress, desc="affine", leave=False)
     try:
         for li, (level, n_iter, f) in enumerate(zip(levels, iters, factors)):
-            sampler = LevelSampler(level, sampling, rng, keep_grid=metric == "lncc")
+            stride = 1
+            if auto and metric != "lncc":
+                n_voxels = level["fixed"].numel()
+                while n_voxels / stride**d > AUTO_MAX_POINTS:
+                    stride += 1
+            sampler = LevelSampler(
+                level, 1.0 if auto else sampling, rng, keep_grid=metric == "lncc", stride=stride
+            )
             step = lr * f
             opt = torch.optim.Adam([theta], lr=step)
             best, since_best, done = np.inf, 0, 0

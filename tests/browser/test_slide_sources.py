@@ -17,6 +17,7 @@ DECKS = sorted(SLIDES.glob("[0-9][0-9]_*.md"))
 PLANNED = {
     "00_setup_and_tour",
     "01_mlp_classification",
+    "01b_image_classification",
     "02_patch_cnn_lesion_segmentation",
     "03_registration",
     "04_unet_segmentation",
@@ -29,6 +30,8 @@ PLANNED = {
     "11a_privacy_deidentification",
     "11b_federated_learning_dp",
     "12_evaluation_challenges",
+    "13_interactive_learning",
+    "14_self_supervised",
 }
 
 
