@@ -28,6 +28,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            ``core.losses``, ``core.patches``,
                                            ``classic.tissue_gmm``
 05       data augmentation                 ``augmentation``, ``core.patches``
+05b      training-set size, learning       ``core.patches``, ``core.inference``,
+         curves                            ``evaluation.statistics``
 06       transfer learning                 ``transfer`` (data, segmenter, finetune,
                                            pretrain), ``models.checkpoint``
 07       GANs, image translation           ``models.gan``, ``models.pix2pix``,

@@ -22,6 +22,7 @@ PLANNED = {
     "03_registration",
     "04_unet_segmentation",
     "05_data_augmentation",
+    "05b_training_set_size",
     "06_transfer_learning",
     "07_gans",
     "08_harmonization",
