@@ -10,8 +10,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.course-installed
 KERNEL := ml-medical-course
 PORT   ?= 8888
-# Environment every notebook run uses, so stored outputs and CI see the same profile.
-NB_ENV := COURSE_PROFILE=cpu COURSE_DEVICE=cpu TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0
+# Environment every notebook run uses, so stored outputs and CI see the same profile. It is
+# tools/execute.py's CPU_ENVIRONMENT: make execute (nbclient) and make test-notebooks (nbval)
+# must start identical kernels (tests/tools/test_runner_identity.py checks it).
+NB_ENV := COURSE_PROFILE=cpu COURSE_DEVICE=cpu COURSE_SMOKE=0 TF_CPP_MIN_LOG_LEVEL=3 \
+  PYTHONWARNINGS=ignore::DeprecationWarning PYTHONHASHSEED=0
 NB_ENV_GPU := TF_CPP_MIN_LOG_LEVEL=3 PYTHONHASHSEED=0
 # Floats in text outputs are compared within tests/nbval_tolerance.toml (tools/nbval_tolerance.py);
 # `make test-notebooks TOLERANCE=` compares strictly, as plain nbval does.
@@ -40,7 +43,7 @@ $(error NUMERIC=$(NUMERIC) is not a numeric configuration: use portable, default
 endif
 NUMERIC_ENV := COURSE_NUMERIC=$(NUMERIC) $(NUMERIC_ENV_$(NUMERIC))
 
-.PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean venv
+.PHONY: lab lint test test-unit test-notebooks budget test-smoke test-browser execute execute-gpu student instructor slides benchmarks clean clean-cache venv
 
 venv: $(STAMP)
 
@@ -79,18 +82,19 @@ test-unit: $(STAMP)
 
 # Each chapter's run record (wall time, peak memory) is collected, and summarised even when a
 # cell failed; the target still fails then.
+RUN_RECORDS ?= build/run_records
 test-notebooks: $(STAMP)
-	rm -rf build/run_records
+	rm -rf $(RUN_RECORDS)
 	@echo "numeric configuration: $(NUMERIC) $(NUMERIC_ENV)"
-	status=0; $(NUMERIC_ENV) $(NB_ENV) COURSE_RUN_RECORD_DIR=$(CURDIR)/build/run_records \
+	status=0; $(NUMERIC_ENV) $(NB_ENV) COURSE_RUN_RECORD_DIR=$(abspath $(RUN_RECORDS)) \
 	  $(PY) -m pytest -q $(NBVAL) $(NOTEBOOKS) || status=$$?; \
-	$(PY) -m tools.run_records build/run_records $(NOTEBOOKS); \
+	$(PY) -m tools.run_records $(RUN_RECORDS) $(NOTEBOOKS); \
 	exit $$status
 
 # Fails when a chapter of the last test-notebooks/execute run is over its time or memory budget
 # (150 s, 3 GB in the cpu profile). For maintainers, on a quiet machine.
 budget: $(STAMP)
-	$(PY) -m tools.run_records build/run_records $(NOTEBOOKS) --check
+	$(PY) -m tools.run_records $(RUN_RECORDS) $(NOTEBOOKS) --check
 
 # Re-execute notebooks in place (CPU profile) to refresh their stored outputs.
 # One notebook: make execute NB=notebooks/04_unet_segmentation.ipynb
@@ -127,6 +131,12 @@ test-browser: $(STAMP)
 
 benchmarks: $(STAMP)
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Empty the simulated-cohort cache (about 10 GB after every chapter has run; bound it with
+# COURSE_CACHE_LIMIT_GB). Downloaded real data sets in the same data directory are kept.
+clean-cache: $(STAMP)
+	$(PY) -c "import shutil; from course_lib.simulation.cache import cache_root; \
+	  print('removing', cache_root()); shutil.rmtree(cache_root(), ignore_errors=True)"
 
 clean:
 	rm -rf build .pytest_cache

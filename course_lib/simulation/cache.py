@@ -19,10 +19,16 @@ re-hashes every file first (about 25 ms per 2-mm subject, a few percent of simul
 it): a truncated file, a cut JSON sidecar, a flipped bit or a missing, unexpected or
 unlisted file makes the entry count as damaged. A damaged entry is logged in one line,
 removed, and the cohort is simulated again.
+
+Size: a 2-mm subject takes about 22 MB, and a full run of every chapter caches about 10 GB.
+Set ``COURSE_CACHE_LIMIT_GB`` to bound it: after each new entry, the least recently used
+entries (by the time ``cohort.json`` was last written or loaded) are removed until the cache
+fits; the entry just written is always kept. ``make clean-cache`` empties it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -39,6 +45,9 @@ from .subject_io import load_subject, save_subject
 
 __all__ = [
     "NUMERIC_ENV",
+    "LIMIT_ENV",
+    "cache_entries",
+    "prune_cache",
     "cache_root",
     "cohort_key",
     "load_cohort",
@@ -51,6 +60,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 NUMERIC_ENV = "COURSE_NUMERIC"
+LIMIT_ENV = "COURSE_CACHE_LIMIT_GB"
 COHORT_JSON = "cohort.json"
 MANIFEST = "SHA256SUMS"
 _CHUNK = 1 << 20
@@ -155,6 +165,7 @@ def load_cohort(key: str) -> list[Subject] | None:
     if problem is None:
         record = json.loads((root / COHORT_JSON).read_text())
         if record.get("version") == SIMULATION_VERSION:
+            os.utime(root / COHORT_JSON)  # last use, for COURSE_CACHE_LIMIT_GB
             return [load_subject(_subject_dir(root, i)) for i in range(int(record["n"]))]
         problem = f"it was written by simulator version {record.get('version')!r}"
     logger.warning("Cached cohort %s is damaged: %s; simulating it again.", root.name, problem)
@@ -179,6 +190,7 @@ def store_cohort(
     PermissionError
         If the cache directory cannot be written; the message names ``COURSE_DATA_DIR``.
     """
+    limit = _limit_bytes()  # a bad value is reported before anything is written
     root = cache_root()
     try:
         ensure_writable_dir(root)
@@ -206,7 +218,72 @@ def store_cohort(
             if verify_entry(final) is not None:  # not a lost race: a real error
                 raise
             shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if error.errno == errno.ENOSPC:
+            raise OSError(
+                errno.ENOSPC,
+                f"The disk holding the simulated-cohort cache ({root}) is full; nothing was "
+                f"cached. Free space, point {DATA_DIR_ENV} at a larger disk, or bound the "
+                f"cache with {LIMIT_ENV} (e.g. {LIMIT_ENV}=4).",
+            ) from error
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if limit is not None:
+        prune_cache(limit, keep=final.name)
     return final
+
+
+def _limit_bytes() -> int | None:
+    text = os.environ.get(LIMIT_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        gigabytes = float(text)
+    except ValueError:
+        gigabytes = -1.0
+    if not gigabytes > 0:
+        raise ValueError(
+            f"{LIMIT_ENV}={text!r} is not a positive number of gigabytes: set it to e.g. "
+            f"{LIMIT_ENV}=4, or unset it for an unbounded cache."
+        )
+    return int(gigabytes * 1e9)
+
+
+def cache_entries() -> list[tuple[str, int, float]]:
+    """``(key, bytes, last use)`` of every complete entry, least recently used first."""
+    root = cache_root()
+    if not root.is_dir():
+        return []
+    entries = []
+    for entry in root.iterdir():
+        record = entry / COHORT_JSON
+        if entry.name.startswith(".") or not record.is_file():
+            continue
+        size = sum(path.stat().st_size for path in entry.rglob("*") if path.is_file())
+        entries.append((entry.name, size, record.stat().st_mtime))
+    return sorted(entries, key=lambda item: item[2])
+
+
+def prune_cache(limit_bytes: int, keep: str | None = None) -> list[str]:
+    """Remove least recently used entries until the cache holds at most ``limit_bytes``.
+
+    The entry ``keep`` (normally the one just written) is never removed, even when it alone
+    is larger than the limit. Returns the keys removed, oldest first.
+    """
+    entries = cache_entries()
+    total = sum(size for _, size, _ in entries)
+    removed = []
+    for key, size, _ in entries:
+        if total <= limit_bytes:
+            break
+        if key == keep:
+            continue
+        _discard(cache_root() / key)
+        total -= size
+        removed.append(key)
+    if removed:
+        logger.info("Cohort cache over %s: removed %d old entries.", LIMIT_ENV, len(removed))
+    return removed

@@ -17,7 +17,7 @@ import pytest
 
 from course_lib.simulation import cohort as cohort_module
 from course_lib.simulation import make_cohort, simulate_subject, subject_seed
-from course_lib.simulation.cache import cache_root
+from course_lib.simulation.cache import LIMIT_ENV, cache_entries, cache_root, prune_cache
 
 MANIFEST = "SHA256SUMS"
 ARGS = dict(n=1, center="01", seed=5, lesions=True, contrasts=("T1w",))
@@ -139,3 +139,62 @@ def test_a_leftover_entry_without_cohort_json_does_not_block_storing(
     (subject,) = make_cohort(**ARGS)
     assert (root / MANIFEST).is_file() and (root / "cohort.json").is_file()
     shutil.rmtree(root)
+
+
+def _cohorts(seeds, monkeypatch, pristine):
+    """Cache one cohort per seed, each made 'used' one second after the previous one."""
+    monkeypatch.setattr(cohort_module, "simulate_subject", lambda *a, **k: pristine)
+    keys = []
+    for order, seed in enumerate(seeds):
+        make_cohort(**dict(ARGS, seed=seed))
+        newest = max(cache_entries(), key=lambda entry: entry[2])[0]
+        os.utime(cache_root() / newest / "cohort.json", (1_000 + order, 1_000 + order))
+        keys.append(newest)
+    return keys
+
+
+def test_the_limit_removes_the_least_recently_used_entries(course_data_dir, pristine, monkeypatch):
+    first, second = _cohorts([1, 2], monkeypatch, pristine)
+    one_entry = max(size for _, size, _ in cache_entries())
+    make_cohort(**dict(ARGS, seed=1))  # loading the first one makes it the most recent
+    monkeypatch.setenv(LIMIT_ENV, str(2.5 * one_entry / 1e9))
+    make_cohort(**dict(ARGS, seed=3))  # a third entry: the cache holds room for two
+    keys = {key for key, _, _ in cache_entries()}
+    assert first in keys and second not in keys and len(keys) == 2
+
+
+def test_the_entry_just_written_is_kept_even_over_the_limit(course_data_dir, pristine, monkeypatch):
+    monkeypatch.setenv(LIMIT_ENV, "0.000001")
+    (key,) = _cohorts([1], monkeypatch, pristine)
+    assert [entry[0] for entry in cache_entries()] == [key]
+    assert prune_cache(0) == [key]  # without keep=, everything may go
+    assert cache_entries() == []
+
+
+@pytest.mark.parametrize("text", ["-1", "0", "four", "nan"])
+def test_a_bad_limit_says_what_to_write(course_data_dir, pristine, monkeypatch, text):
+    monkeypatch.setattr(cohort_module, "simulate_subject", lambda *a, **k: pristine)
+    monkeypatch.setenv(LIMIT_ENV, text)
+    with pytest.raises(ValueError, match=f"{LIMIT_ENV}=4"):
+        make_cohort(**ARGS)
+    assert cache_entries() == []  # reported before anything was written
+
+
+def test_a_full_disk_leaves_nothing_behind_and_names_the_fixes(
+    course_data_dir, pristine, monkeypatch
+):
+    import errno
+
+    from course_lib.simulation import cache as cache_module
+
+    def full(subject, directory):
+        directory.mkdir(parents=True)
+        (directory / "T1w.nii").write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cohort_module, "simulate_subject", lambda *a, **k: pristine)
+    monkeypatch.setattr(cache_module, "save_subject", full)
+    with pytest.raises(OSError, match="COURSE_DATA_DIR") as raised:
+        make_cohort(**ARGS)
+    assert raised.value.errno == errno.ENOSPC and LIMIT_ENV in str(raised.value)
+    assert list(cache_root().iterdir()) == []
