@@ -127,3 +127,20 @@ def test_bad_inputs_are_explained():
         segment_tissues(np.zeros((4, 5, 6)), np.ones((4, 5, 7), bool))
     with pytest.raises(ValueError, match="beta"):
         segment_tissues(np.zeros((4, 5, 6)), np.ones((4, 5, 6), bool), beta=-1.0)
+
+
+def test_labels_do_not_depend_on_the_background_around_the_mask():
+    """segment_tissues works on the mask's bounding box: padding the grid changes nothing."""
+    image, truth = _phantom(noise=0.2, seed=4)
+    mask = truth > 0
+    labels = segment_tissues(image, mask, beta=1.0)
+    padded = np.pad(image, ((3, 5), (0, 4), (2, 0)), constant_values=7.0)
+    padded_mask = np.pad(mask, ((3, 5), (0, 4), (2, 0)))
+    padded_labels = segment_tissues(padded, padded_mask, beta=1.0)
+    np.testing.assert_array_equal(padded_labels[3:-5, :-4, 2:], labels)
+    assert not padded_labels[~padded_mask].any()
+
+
+def test_an_empty_mask_is_explained():
+    with pytest.raises(ValueError, match="mask is empty"):
+        segment_tissues(np.zeros((4, 5, 6)), np.zeros((4, 5, 6), bool))
