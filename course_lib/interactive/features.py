@@ -99,8 +99,9 @@ def structure_tensor_eigenvalues(
     """The two eigenvalues (largest first) of the 2-D structure tensor, ``(2, X, Y)``.
 
     The tensor is ``G_sigma * [[Ix Ix, Ix Iy], [Ix Iy, Iy Iy]]``: products of Gaussian
-    derivatives taken at ``inner_scale`` (default ``sigma / 2``, as in ilastik), averaged by a
-    Gaussian at the outer scale ``sigma``. Both eigenvalues large: a corner or texture; one
+    derivatives taken at ``inner_scale`` (default ``sigma / 2``), averaged by a Gaussian at the
+    outer scale ``sigma``. ilastik uses the reverse (inner scale ``sigma``, outer ``sigma / 2``,
+    in its vigra ``structureTensorEigenvalues`` call); both describe structure at about ``sigma``. Both eigenvalues large: a corner or texture; one
     large: an edge; both small: a flat region.
     """
     image, sigma = _as_slice(image), _check_sigma(sigma)
