@@ -133,6 +133,48 @@ def copy_assets(vendor: Path) -> int:
     return total
 
 
+#: Widget modules whose JavaScript the renderer in ``vendor/`` provides.
+VENDORED_WIDGET_MODULES = frozenset(
+    {"@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/output"}
+)
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = "(an interactive widget: open the chapter in JupyterLab to use it)"
+
+
+def drop_unvendored_widgets(notebook) -> int:
+    """Replace widgets whose JavaScript is not vendored by a one-line note; returns how many.
+
+    The widget renderer fetches any other module (e.g. ipympl's ``jupyter-matplotlib``)
+    from a CDN, so a deck with such a widget would not work offline. A model is dropped when
+    its module is not in :data:`VENDORED_WIDGET_MODULES` or when it refers to a dropped model
+    (a box holding the canvas); an output showing a dropped model shows the note instead.
+    """
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    dropped = {
+        key
+        for key, model in state.items()
+        if model.get("model_module") not in VENDORED_WIDGET_MODULES
+    }
+    grew = bool(dropped)
+    while grew:
+        grew = False
+        for key, model in state.items():
+            text = json.dumps(model.get("state", {}))
+            if key not in dropped and any(f"IPY_MODEL_{other}" in text for other in dropped):
+                dropped.add(key)
+                grew = True
+    for key in dropped:
+        del state[key]
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None and view.get("model_id") in dropped:
+                del output["data"][WIDGET_VIEW]
+                output["data"]["text/plain"] = WIDGET_NOTE
+    return len(dropped)
+
+
 def prepare_notebooks(staging: Path, chapters: list[Path], decks: list[Path]) -> list[dict]:
     """Write deck notebooks and link-rewritten chapter copies into ``staging``.
 
@@ -154,6 +196,7 @@ def prepare_notebooks(staging: Path, chapters: list[Path], decks: list[Path]) ->
             if cell.cell_type == "markdown":
                 cell.source, unresolved = rewrite_chapter_links(cell.source, stems)
                 missing.extend(unresolved)
+        drop_unvendored_widgets(notebook)
         nbformat.write(notebook, staging / path.name)
         records.append(_record(path.stem, notebook, "chapter", missing))
     return records

@@ -8,6 +8,7 @@ import re
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +166,32 @@ def test_build_script_points_every_asset_url_at_vendor():
         '"@jupyter-widgets/html-manager": "1.0.15"',
     ):
         assert pin in package
+
+
+def test_widgets_without_vendored_javascript_become_a_note():
+    """ipympl's canvas (module jupyter-matplotlib) would make the renderer fetch its JavaScript
+    from a CDN: the deck shows a note instead, and so does the box that holds the canvas; a
+    plain ipywidgets slider is kept."""
+    build = _load("build")
+    state = {
+        "canvas": {"model_module": "jupyter-matplotlib", "state": {}},
+        "box": {
+            "model_module": "@jupyter-widgets/controls",
+            "state": {"children": ["IPY_MODEL_canvas"]},
+        },
+        "slider": {"model_module": "@jupyter-widgets/controls", "state": {"value": 3}},
+    }
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["widgets"] = {build.WIDGET_STATE: {"state": state, "version_major": 2}}
+    cell = nbformat.v4.new_code_cell("show()")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={build.WIDGET_VIEW: {"model_id": key}})
+        for key in ("box", "slider")
+    ]
+    notebook.cells = [cell]
+    assert build.drop_unvendored_widgets(notebook) == 2
+    kept = notebook.metadata["widgets"][build.WIDGET_STATE]["state"]
+    assert set(kept) == {"slider"}
+    box, slider = cell.outputs
+    assert box["data"] == {"text/plain": build.WIDGET_NOTE}
+    assert build.WIDGET_VIEW in slider["data"]
