@@ -20,7 +20,7 @@ it): a truncated file, a cut JSON sidecar, a flipped bit or a missing, unexpecte
 unlisted file makes the entry count as damaged. A damaged entry is logged in one line,
 removed, and the cohort is simulated again.
 
-Size: a 2-mm subject takes about 22 MB, and a full run of every chapter caches about 10 GB.
+Size: a 2-mm subject takes about 22 MB, and a full run of every chapter caches about 12 GB.
 Set ``COURSE_CACHE_LIMIT_GB`` to bound it: after each new entry, the least recently used
 entries (by the time ``cohort.json`` was last written or loaded) are removed until the cache
 fits; the entry just written is always kept. ``make clean-cache`` empties it.
