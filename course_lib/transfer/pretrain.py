@@ -9,7 +9,10 @@ including its cost in optimiser steps and CPU time (the price a fair comparison 
 training from scratch must count)::
 
     python -m course_lib.transfer.pretrain --out course_lib/transfer/checkpoints/tumor_unet2d.pt \\
-        --n-subjects 200 --steps 128 --seed 0
+        --n-subjects 200 --steps 128 --seed 0 --crop 32
+
+(the shipped checkpoints: 32-px crops, so that a chapter-06 step costs about half of a 48-px
+one; each checkpoint stores the exact arguments that made it).
 
 ``--mix-center/--mix-n/--mix-seed`` add a target cohort (simulated with lesions) to the
 training set: the lecture's "source + target into one training" baseline. By default the crops

@@ -142,3 +142,33 @@ def test_shipped_checkpoints_match_the_simulator():
             f"{name} was made with simulation {meta['simulation_version']}: rebuild it with "
             f"python -m course_lib.transfer.pretrain --out {path} {meta['arguments']}"
         )
+
+
+def test_shipped_checkpoints_share_one_recipe():
+    """Chapter 06 compares the checkpoints at equal budgets: one crop size, batch and source
+    cohort for all, and each mixed training as long as pretraining plus 40 fine-tuning steps."""
+    from importlib import resources
+
+    folder = resources.files("course_lib.transfer") / "checkpoints"
+    metas = {}
+    for name in (
+        "tumor_unet2d.pt",
+        "mixed1_unet2d.pt",
+        "mixed3_unet2d.pt",
+        "mixed9_unet2d.pt",
+        "mixed9_half_unet2d.pt",
+    ):
+        with resources.as_file(folder / name) as path:
+            metas[name] = load_checkpoint(path, return_metadata=True)[1]
+    pretrained = metas.pop("tumor_unet2d.pt")
+    assert pretrained["mix"] is None
+    assert pretrained["training"]["crop"] == 32 and pretrained["training"]["batch_size"] == 32
+    assert f"--steps {pretrained['training']['steps']}" in pretrained["arguments"]
+    assert "--crop 32" in pretrained["arguments"]
+    for name, meta in metas.items():
+        assert meta["source"] == pretrained["source"], name
+        assert meta["training"]["crop"] == pretrained["training"]["crop"], name
+        assert meta["training"]["batch_size"] == pretrained["training"]["batch_size"], name
+        assert meta["training"]["steps"] == pretrained["training"]["steps"] + 40, name
+        assert meta["mix"]["center"] == "philips_ingenia_3t" and meta["mix"]["seed"] == 1, name
+        assert f"--mix-n {meta['mix']['n_subjects']}" in meta["arguments"], name
