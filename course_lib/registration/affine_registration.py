@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from course_lib.geometry import affine_matrix_torch, decompose_affine
 from course_lib.registration._checks import check_choice, default_device, image_and_affine
 from course_lib.registration._sampling import LevelSampler, prepare_levels
+from course_lib.registration.mattes_mi import MattesMutualInformation
 from course_lib.registration.similarity import similarity_loss
 
 __all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS", "AUTO_MAX_POINTS"]
@@ -177,7 +178,10 @@ def register_affine(
     mode : {"rigid", "similarity", "rigid+zoom", "affine"}
         Which of the lecture's parameters are free (see :data:`N_FREE_PARAMS`).
     metric : {"ncc", "ssd", "mi", "lncc"}
-        Similarity; ``"mi"`` for different modalities (e.g. T1w to T2w).
+        Similarity; ``"mi"`` for different modalities (e.g. T1w to T2w): Mattes mutual
+        information (:class:`~course_lib.registration.mattes_mi.MattesMutualInformation`:
+        box window on the fixed samples, whose bins are found once per level, cubic
+        B-spline window on the moving ones, ``bins`` 32 by default).
     factors, sigmas
         Pyramid shrink factors (coarse to fine) and Gaussian widths (full-resolution
         voxels, default ``f / 2``); see :func:`~course_lib.registration.pyramid.image_pyramid`.
@@ -239,7 +243,8 @@ def register_affine(
     elif metric == "lncc" and sampling < 1:
         raise ValueError("metric='lncc' needs whole images: set sampling=1.0 or 'auto'.")
     device = default_device(device)
-    loss_fn = similarity_loss(metric, **(metric_kwargs or {}))
+    metric_kwargs = dict(metric_kwargs or {})
+    loss_fn = None if metric == "mi" else similarity_loss(metric, **metric_kwargs)
 
     if isinstance(init, str):
         check_choice("init", init, ("moments", "geometry", "identity"))
@@ -276,6 +281,14 @@ def register_affine(
             sampler = LevelSampler(
                 level, 1.0 if auto else sampling, rng, keep_grid=metric == "lncc", stride=stride
             )
+            if metric == "mi":  # the fixed side of Mattes MI is computed once per level
+                moving_img = level["moving"]
+                mattes = MattesMutualInformation(
+                    sampler.fixed_values,
+                    (float(moving_img.min()), float(moving_img.max())),
+                    **metric_kwargs,
+                )
+                loss_fn = lambda f_vals, moved, mask, mi=mattes: -mi(moved, mask)  # noqa: E731
             step = lr * f
             opt = torch.optim.Adam([theta], lr=step)
             best, since_best, done = np.inf, 0, 0
