@@ -40,10 +40,22 @@ from course_lib.registration._sampling import LevelSampler, prepare_levels
 from course_lib.registration.mattes_mi import MattesMutualInformation
 from course_lib.registration.similarity import similarity_loss
 
-__all__ = ["register_affine", "AffineRegistrationResult", "N_FREE_PARAMS", "AUTO_MAX_POINTS"]
+__all__ = [
+    "register_affine",
+    "AffineRegistrationResult",
+    "N_FREE_PARAMS",
+    "AUTO_MAX_POINTS",
+    "AUTO_MAX_POINTS_MI",
+]
 
 AUTO_MAX_POINTS = 16384
 """Most fixed voxels per pyramid level that ``sampling="auto"`` looks at (regular subset)."""
+
+AUTO_MAX_POINTS_MI = 8192
+"""The same for ``metric="mi"``: its histogram is well filled by fewer samples, and each
+costs more than for NCC (on the real 2-D slices of ``benchmarks/bench_registration.py``,
+8,192 instead of 16,384 took 17 % less CPU at a mean TRE of 0.07-0.20 mm; SimpleITK's
+fastest setups there use 10 % of 56,797 pixels)."""
 
 N_FREE_PARAMS = {
     3: {"rigid": 6, "similarity": 7, "rigid+zoom": 9, "affine": 12},
@@ -220,7 +232,8 @@ def register_affine(
         Initial step of the finest level in mm (level ``f`` starts at ``lr * f``).
     sampling : "auto" or float
         Which fixed voxels the metric looks at. ``"auto"`` (default, deterministic): all
-        of them on levels with at most :data:`AUTO_MAX_POINTS` voxels, else a regular
+        of them on levels with at most :data:`AUTO_MAX_POINTS` voxels
+        (:data:`AUTO_MAX_POINTS_MI` for ``metric="mi"``), else a regular
         subset (every ``s``-th voxel along each axis, the smallest ``s`` that brings the
         level to at most that many; SimpleITK's ``REGULAR`` strategy without jitter). A
         float is the fraction of voxels in a random subset drawn once per level with
@@ -305,7 +318,8 @@ def register_affine(
             stride = 1
             if auto and metric != "lncc":
                 n_voxels = level["fixed"].numel()
-                while n_voxels / stride**d > AUTO_MAX_POINTS:
+                cap = AUTO_MAX_POINTS_MI if metric == "mi" else AUTO_MAX_POINTS
+                while n_voxels / stride**d > cap:
                     stride += 1
             sampler = LevelSampler(
                 level, 1.0 if auto else sampling, rng, keep_grid=metric == "lncc", stride=stride

@@ -33,10 +33,26 @@ PAD = 2
 """Bins kept empty at each end of the histogram so the cubic window (4 bins) fits."""
 
 
+BSPLINE3 = (
+    torch.tensor(
+        [
+            [1.0, 4.0, 1.0, 0.0],
+            [-3.0, 0.0, 3.0, 0.0],
+            [3.0, -6.0, 3.0, 0.0],
+            [-1.0, 3.0, -3.0, 1.0],
+        ],
+        dtype=torch.float64,
+    )
+    / 6.0
+)
+"""``[1, u, u^2, u^3] @ BSPLINE3`` = the cubic B-spline at the 4 bins around a position
+``u`` in ``[0, 1]`` past the second of them (the four polynomial pieces of ``beta3``)."""
+
+
 def _positions(x: torch.Tensor, lo: float, hi: float, bins: int) -> torch.Tensor:
-    """Intensities -> continuous bin positions in ``[PAD - 1, bins - PAD]``."""
+    """Intensities -> continuous bin positions, clamped to ``[PAD - 1, bins - PAD]``."""
     scale = (bins - 2 * PAD + 1) / max(hi - lo, 1e-12)
-    return (x.clamp(lo, hi) - lo) * scale + (PAD - 1)
+    return torch.add(PAD - 1 - lo * scale, x, alpha=scale).clamp(PAD - 1, bins - PAD)
 
 
 def bspline_parzen_taps(
@@ -55,28 +71,23 @@ def bspline_parzen_taps(
     pos = _positions(x, lo, hi, bins)
     first = (torch.floor(pos.detach()) - 1).clamp(0, bins - 4)  # the 4 taps: first .. first + 3
     u = pos - first - 1.0  # in [0, 1]: position relative to the second tap
-    u2, u3 = u * u, u * u * u
-    weight = torch.stack(
-        [
-            (1 - u) ** 3 / 6,
-            (3 * u3 - 6 * u2 + 4) / 6,
-            (-3 * u3 + 3 * u2 + 3 * u + 1) / 6,
-            u3 / 6,
-        ],
-        dim=1,
-    )
+    u2 = u * u
+    powers = torch.stack([torch.ones_like(u), u, u2, u2 * u], dim=1)
+    weight = powers @ BSPLINE3.to(device=x.device, dtype=x.dtype)
     index = first.long()[:, None] + torch.arange(4, device=x.device)
     return index, weight
 
 
 def _mi_from_joint(joint: torch.Tensor) -> torch.Tensor:
+    """``sum p(a, b) log(p(a, b) / (p(a) p(b)))`` of a joint histogram of counts (nats)."""
     joint = joint / joint.sum().clamp_min(1e-12)
-    pf, pm = joint.sum(1), joint.sum(0)
     tiny = torch.finfo(joint.dtype).tiny
-    h_joint = -(joint * torch.log(joint + tiny)).sum()
-    h_f = -(pf * torch.log(pf + tiny)).sum()
-    h_m = -(pm * torch.log(pm + tiny)).sum()
-    return h_f + h_m - h_joint
+    log_ratio = (
+        torch.log(joint + tiny)
+        - torch.log(joint.sum(1, keepdim=True) + tiny)
+        - torch.log(joint.sum(0, keepdim=True) + tiny)
+    )
+    return (joint * log_ratio).sum()
 
 
 class MattesMutualInformation:
