@@ -6,6 +6,7 @@ Usage::
                                                       [--seeds 0 1 2] [--quick] [--bias-only]
     .venv/bin/python benchmarks/bench_registration.py --real2d-only [--real2d-seeds 0 1 2 3 4]
                                       [--real2d-pairs PD:shift ...] [--ours-only]
+    .venv/bin/python benchmarks/bench_registration.py --aniso3d-only [--timer cpu]
     .venv/bin/python benchmarks/bench_registration.py --verify-truth
 
 Pairs (the same inputs go to both methods):
@@ -55,7 +56,10 @@ the time ratio of ours to the *fastest* SimpleITK setup whose worst TRE meets th
 (median times over the seeds, the runs interleaved; ``--timer cpu`` measures CPU time instead
 of wall time and ``--real2d-repeat N`` keeps the shortest of N runs per seed, for a shared
 machine).
-``tests/course_lib/registration/test_reg_itk_slices.py`` runs the smallest pair
+``--aniso3d-only`` (also part of a full run) prints the same table for two 3-D pairs on an
+anisotropic 1 x 1 x 2 mm grid (the 1-mm ICBM152 T1, every second axial slice, moved by a known
+random affine; NCC, and MI against a T2-like image built from the tissue maps), SimpleITK at
+1, 2 and 5 % sampling. ``tests/course_lib/registration/test_reg_itk_slices.py`` runs the smallest pairs
 with ``--ours-only`` (TRE target only: timings are not unit-tested).
 
 A last section ("zoom bias", alone with ``--bias-only``) registers chapter 03a's pure-affine
