@@ -31,6 +31,7 @@ __getattr__, __dir__, __all__ = attach(
         "explorer",
         "fields",
         "itk_slices",
+        "mattes_mi",
         "nonlinear_registration",
         "pyramid",
         "similarity",
