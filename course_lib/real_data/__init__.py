@@ -10,7 +10,10 @@ Every chapter runs on simulated data by default. With ``COURSE_DATA=real`` (see
 * :mod:`~course_lib.real_data.msd` -- Medical Segmentation Decathlon hippocampus and
   brain tumour (chapters 04, 09): :func:`msd_subjects`.
 * :mod:`~course_lib.real_data.medmnist` -- OrganAMNIST, 28 x 28 CT slices in 11 organ
-  classes (chapter 10): :func:`medmnist_split`.
+  classes (chapter 10), and DermaMNIST, 28 x 28 RGB dermatoscopy in 7 diagnoses (chapter 01b):
+  :func:`medmnist_split`.
+* :mod:`~course_lib.real_data.dermamnist` -- DermaMNIST as a yes/no task, melanoma or not
+  (chapter 01b): :func:`dermamnist_split`.
 
 Volumes come back as :class:`RealSubject` (``images``, ``affine``, ``labels``,
 ``brain_mask``... like a simulated ``Subject``), read with :func:`course_lib.nifti.read_nifti`
@@ -21,8 +24,16 @@ from course_lib._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["ixi", "medmnist", "msd", "source", "volumes"],
+    submodules=["dermamnist", "ixi", "medmnist", "msd", "source", "volumes"],
     names={
+        "dermamnist": [
+            "DERMAMNIST",
+            "BinarySet",
+            "MALIGNANT",
+            "MELANOMA",
+            "binary_task",
+            "dermamnist_split",
+        ],
         "ixi": ["IXI_CONTRASTS", "IXI_SITES", "ixi_subjects"],
         "medmnist": ["ImageSet", "medmnist_split"],
         "msd": ["MSD_TASKS", "msd_subjects"],

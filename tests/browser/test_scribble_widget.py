@@ -73,6 +73,25 @@ def _wait_for_status(status, pattern: str, timeout_s: float = 60.0) -> str:
         time.sleep(0.3)
 
 
+def _paint_class_and_score(
+    page, output, canvas, status, label: str, points, expected_counts: str, screenshot: Path
+) -> tuple[float, str]:
+    """Select class ``label``, paint ``points``, wait for the retrained forest's Dice.
+
+    Returns the Dice the widget reports and a hash of the canvas after the redraw.
+    """
+    output.locator(".widget-toggle-button", has_text=label).click()
+    _paint(page, canvas, points)
+    n_strokes = expected_counts.split()[0]
+    text = _wait_for_status(status, rf"^{n_strokes} strokes.*Dice")
+    match = re.search(r"mean Dice vs truth (\d\.\d+)", text)
+    assert text.startswith(expected_counts) and match, text
+    page.wait_for_timeout(1500)
+    canvas_hash = _canvas_hash(canvas)
+    output.screenshot(path=str(screenshot))
+    return float(match.group(1)), canvas_hash
+
+
 def test_painting_strokes_retrains_the_forest_and_changes_the_prediction(
     context, jupyter_lab, screenshots
 ):
@@ -104,27 +123,29 @@ def test_painting_strokes_retrains_the_forest_and_changes_the_prediction(
     assert "paint at least two classes" in text
 
     # 2. switch to "bright" and paint on the right: the forest trains, a prediction appears
-    output.locator(".widget-toggle-button", has_text="bright").click()
-    _paint(page, canvas, [(45, 8), (50, 10), (55, 12)])
-    text = _wait_for_status(status, r"^2 strokes.*Dice")
-    match = re.search(r"mean Dice vs truth (\d\.\d+)", text)
-    assert text.startswith("2 strokes (dark 1, bright 1, disc 0)") and match, text
-    two_classes = float(match.group(1))
-    page.wait_for_timeout(1500)
-    after_two = _canvas_hash(canvas)
-    output.screenshot(path=str(screenshots / "lab-13-widget-two-classes.png"))
+    two_classes, after_two = _paint_class_and_score(
+        page,
+        output,
+        canvas,
+        status,
+        "bright",
+        [(45, 8), (50, 10), (55, 12)],
+        "2 strokes (dark 1, bright 1, disc 0)",
+        screenshots / "lab-13-widget-two-classes.png",
+    )
     assert after_two != before, "the canvas did not change after the forest was trained"
 
     # 3. paint the disc: the prediction gains the third class and the Dice rises
-    output.locator(".widget-toggle-button", has_text="disc").click()
-    _paint(page, canvas, [(27, 18), (30, 20), (33, 22)])
-    text = _wait_for_status(status, r"^3 strokes.*Dice")
-    match = re.search(r"mean Dice vs truth (\d\.\d+)", text)
-    assert text.startswith("3 strokes (dark 1, bright 1, disc 1)") and match, text
-    three_classes = float(match.group(1))
-    page.wait_for_timeout(1500)
-    after_three = _canvas_hash(canvas)
-    output.screenshot(path=str(screenshots / "lab-13-widget-three-classes.png"))
+    three_classes, after_three = _paint_class_and_score(
+        page,
+        output,
+        canvas,
+        status,
+        "disc",
+        [(27, 18), (30, 20), (33, 22)],
+        "3 strokes (dark 1, bright 1, disc 1)",
+        screenshots / "lab-13-widget-three-classes.png",
+    )
     assert after_three != after_two, "the prediction did not change after the third stroke"
     assert three_classes > two_classes + 0.1, (two_classes, three_classes)
     assert context.log.outside() == [], context.log.outside()

@@ -15,7 +15,15 @@ from data_fetch.hashing import parse_hash
 from data_fetch.registry import default_registry_path, load_registry
 
 # Only what a chapter reads with COURSE_DATA=real (course_lib.real_data; README "Real data").
-REQUIRED = ["organamnist", "msd_braintumour", "msd_hippocampus", "ixi_t1", "ixi_t2", "ixi_pd"]
+REQUIRED = [
+    "organamnist",
+    "dermamnist",
+    "msd_braintumour",
+    "msd_hippocampus",
+    "ixi_t1",
+    "ixi_t2",
+    "ixi_pd",
+]
 
 
 @pytest.fixture(scope="module")
