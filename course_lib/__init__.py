@@ -55,6 +55,8 @@ all      setup, gates, run record          ``core`` (device, seeding, profile, p
                                            simulated_user, scribble_widget)
 14       self-supervised learning          ``selfsupervised`` (slices, contrastive,
                                            probe), ``augmentation``
+15       foundation models (MedSAM)        ``foundation`` (boxes, prompted_crops),
+                                           ``models.promptable``
 any      real public data (optional)       ``real_data`` (``COURSE_DATA=real``), with
                                            ``data_fetch``; ``exceptions``
 =======  ================================  ===============================================
@@ -74,6 +76,7 @@ __getattr__, __dir__, __all__ = attach(
         "core",
         "evaluation",
         "federated",
+        "foundation",
         "generative",
         "exceptions",
         "geometry",
