@@ -21,6 +21,7 @@ module                    contents                                              
 ``cyclegan``              :func:`cyclegan_training_step`,                         07b
                           :func:`least_squares_gan_loss`
 ``checkpoint``            :func:`save_checkpoint`, :func:`load_checkpoint`        06-
+``promptable``            :class:`PromptableSegmenter` (U-Net + box channel)       15
 ``utils``                 :func:`count_parameters`, :func:`set_requires_grad`     all
 ========================  =====================================================  =======
 
@@ -45,6 +46,7 @@ __getattr__, __dir__, __all__ = attach(
         "mlp",
         "patch_cnn",
         "pix2pix",
+        "promptable",
         "transunet",
         "unet",
         "utils",
@@ -62,6 +64,7 @@ __getattr__, __dir__, __all__ = attach(
         "mlp": ["MLP", "mlp_parameter_count"],
         "patch_cnn": ["PatchCNN", "patch_cnn_parameter_count"],
         "pix2pix": ["PatchDiscriminator", "UNetGenerator", "pix2pix_training_step"],
+        "promptable": ["PromptableSegmenter"],
         "transunet": ["TransUNetLite"],
         "unet": ["UNet"],
         "utils": ["count_parameters", "set_requires_grad"],

@@ -20,12 +20,14 @@ PLANNED = {
     "01_mlp_classification",
     "01b_image_classification",
     "02_patch_cnn_lesion_segmentation",
-    "03_registration",
+    "03a_affine_registration",
+    "03b_nonlinear_registration",
     "04_unet_segmentation",
     "05_data_augmentation",
     "05b_training_set_size",
     "06_transfer_learning",
-    "07_gans",
+    "07a_gans",
+    "07b_image_translation",
     "08_harmonization",
     "09_vae_anomaly_detection",
     "10_transformers",
@@ -34,6 +36,7 @@ PLANNED = {
     "12_evaluation_challenges",
     "13_interactive_learning",
     "14_self_supervised",
+    "15_foundation_models",
 }
 
 
@@ -138,6 +141,14 @@ def test_deck_content(deck):
     assert set(links) <= PLANNED, (
         f"links to chapters not in the course plan: {set(links) - PLANNED}"
     )
+
+
+def test_every_deck_link_points_at_a_notebook_that_exists():
+    # a link to a missing notebook is built as "(in preparation)": a renamed chapter must not hide
+    notebooks = SLIDES.parent / "notebooks"
+    for deck in DECKS:
+        for name in re.findall(r"\]\(\.\./notebooks/([^)#]+)\.ipynb", deck.read_text("utf-8")):
+            assert (notebooks / f"{name}.ipynb").is_file(), f"{deck.name} links to missing {name}"
 
 
 def test_every_chapter_is_linked_from_a_deck():
